@@ -1,0 +1,297 @@
+/* cgroup.c: see cgroup.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/fs-util.h"
+#include "base/parse-util.h"
+#include "base/path-util.h"
+#include "base/strv.h"
+#include "runtime/cgroup.h"
+
+static const char *const v1_controllers[] = {
+	"cpu",	     "cpuacct", "cpuset",   "memory", "devices", "freezer", "net_cls",
+	"blkio",     "perf_event", "net_prio", "hugetlb", "pids",  "rdma",    "misc",
+};
+
+static bool is_v1_controller(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
+		if (streq(s, v1_controllers[i]))
+			return true;
+	return startswith(s, "name=");
+}
+
+const char *cgroup_mode_name(enum cgroup_mode m)
+{
+	switch (m) {
+	case CGROUP_MODE_V1:
+		return "v1";
+	case CGROUP_MODE_V2:
+		return "v2";
+	default:
+		return "hybrid";
+	}
+}
+
+void cgroup_host_clear(struct cgroup_host *host)
+{
+	for (size_t i = 0; i < host->n; i++) {
+		free(host->h[i].mountpoint);
+		free(host->h[i].controllers);
+		free(host->h[i].own_path);
+	}
+	host->n = 0;
+}
+
+/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space). */
+static void unescape(char *s)
+{
+	char *d = s;
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else
+			*d++ = *s++;
+	}
+	*d = '\0';
+}
+
+static void add_hierarchy(struct cgroup_host *host, const char *mp, const char *ctrl, bool v2)
+{
+	for (size_t i = 0; i < host->n; i++)
+		if (streq(host->h[i].controllers, ctrl) && host->h[i].v2 == v2)
+			return; /* the same hierarchy mounted twice */
+	if (host->n >= CGROUP_MAX_HIERARCHIES)
+		return;
+	struct cgroup_hierarchy *h = &host->h[host->n++];
+	h->mountpoint = xstrdup(mp);
+	h->controllers = xstrdup(ctrl);
+	h->own_path = xstrdup("/");
+	h->v2 = v2;
+}
+
+int cgroup_detect(struct cgroup_host *host, struct err *e)
+{
+	_cleanup_free_ char *mi = NULL, *cg = NULL;
+	memset(host, 0, sizeof(*host));
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &mi, NULL, e) < 0 ||
+	    read_file_at(AT_FDCWD, "/proc/self/cgroup", 1u << 20, &cg, NULL, e) < 0)
+		return err_wrap(e, "detect cgroups");
+	bool unified_root = false;
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* id parent maj:min root mountpoint opts [optional...] - type source superopts */
+		char *sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		char *f[6] = {0};
+		char *s2 = NULL, *tok = strtok_r(line, " ", &s2);
+		for (int i = 0; i < 6 && tok; i++, tok = strtok_r(NULL, " ", &s2))
+			f[i] = tok;
+		char *s3 = NULL;
+		char *type = strtok_r(sep + 3, " ", &s3);
+		strtok_r(NULL, " ", &s3); /* source */
+		char *super = strtok_r(NULL, " ", &s3);
+		if (!f[4] || !type || !f[3] || !streq(f[3], "/"))
+			continue;
+		unescape(f[4]);
+		if (streq(type, "cgroup2")) {
+			add_hierarchy(host, f[4], "", true);
+			if (streq(f[4], "/sys/fs/cgroup"))
+				unified_root = true;
+		} else if (streq(type, "cgroup") && super) {
+			_cleanup_strv_ char **ctrls = NULL;
+			char *s4 = NULL;
+			for (char *o = strtok_r(super, ",", &s4); o; o = strtok_r(NULL, ",", &s4))
+				if (is_v1_controller(o))
+					strv_push(&ctrls, o);
+			if (!ctrls)
+				continue;
+			_cleanup_free_ char *joined = NULL;
+			for (char **c = ctrls; *c; c++) {
+				char *j = joined ? xasprintf("%s,%s", joined, *c) : xstrdup(*c);
+				free(joined);
+				joined = j;
+			}
+			add_hierarchy(host, f[4], joined, false);
+		}
+	}
+	bool any_v1 = false, any_v2 = false;
+	for (size_t i = 0; i < host->n; i++) {
+		any_v1 |= !host->h[i].v2;
+		any_v2 |= host->h[i].v2;
+	}
+	if (host->n == 0)
+		return err_set(e, ERR_UNSUPPORTED, "detect cgroups: no cgroup filesystem is mounted");
+	if (any_v2 && !any_v1 && !unified_root)
+		return err_set(e, ERR_UNSUPPORTED,
+			       "detect cgroups: cgroup2 is mounted but not at /sys/fs/cgroup");
+	host->mode = !any_v1 ? CGROUP_MODE_V2 : any_v2 ? CGROUP_MODE_HYBRID : CGROUP_MODE_V1;
+
+	/* hierarchy-id:controllers:path */
+	save = NULL;
+	for (char *line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		const char *ctrl = c1 + 1, *path = c2 + 1;
+		for (size_t i = 0; i < host->n; i++) {
+			struct cgroup_hierarchy *h = &host->h[i];
+			if (h->v2 ? streq(line, "0") && !*ctrl : streq(h->controllers, ctrl)) {
+				free(h->own_path);
+				h->own_path = xstrdup(path);
+			}
+		}
+	}
+	return 0;
+}
+
+int cgroup_resolve_path(const struct cgroup_host *host, const char *cgroups_path, const char *id,
+			char **ret, struct err *e)
+{
+	if (!cgroups_path || !*cgroups_path) {
+		*ret = xasprintf("/berth/%s", id);
+		return 0;
+	}
+	if (strchr(cgroups_path, ':') && cgroups_path[0] != '/')
+		return err_set(e, ERR_UNSUPPORTED,
+			       "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path, "
+			       "and the systemd cgroup driver is not supported yet",
+			       cgroups_path);
+	_cleanup_free_ char *joined = NULL;
+	if (cgroups_path[0] == '/')
+		joined = xstrdup(cgroups_path);
+	else
+		joined = path_join(host->n ? host->h[0].own_path : "/", cgroups_path);
+	_cleanup_free_ char *clean = path_clean(joined);
+	if (streq(clean, "/"))
+		return err_set(e, ERR_INVALID, "linux.cgroupsPath: \"%s\" is the root cgroup",
+			       cgroups_path);
+	*ret = TAKE_PTR(clean);
+	return 0;
+}
+
+char *cgroup_dir(const struct cgroup_host *host, size_t i, const char *path)
+{
+	return path_join(host->h[i].mountpoint, path);
+}
+
+/* A new v1 cpuset cgroup starts with no cpus and no memory nodes, and
+ * refuses tasks until both are set: copy them down from the parent, level
+ * by level, for the levels this call creates. */
+static int cpuset_fill(const char *dir, struct err *e)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	_cleanup_free_ char *parent = xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *mine = path_join(dir, files[i]);
+		_cleanup_free_ char *theirs = path_join(parent, files[i]);
+		_cleanup_free_ char *cur = NULL, *val = NULL;
+		if (read_file_at(AT_FDCWD, mine, 4096, &cur, NULL, e) < 0)
+			return -1;
+		if (cur[0] != '\n' && cur[0] != '\0')
+			continue;
+		if (read_file_at(AT_FDCWD, theirs, 4096, &val, NULL, e) < 0 ||
+		    write_file_at(AT_FDCWD, mine, val, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int mkdir_cgroup(const char *dir, bool cpuset, struct err *e)
+{
+	if (mkdir(dir, 0755) == 0)
+		return cpuset ? cpuset_fill(dir, e) : 0;
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return err_sys(e, errno, "mkdir \"%s\"", dir);
+	_cleanup_free_ char *parent = xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return err_sys(e, ENOENT, "mkdir \"%s\"", dir);
+	*slash = '\0';
+	if (mkdir_cgroup(parent, cpuset, e) < 0)
+		return -1;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "mkdir \"%s\"", dir);
+	return cpuset ? cpuset_fill(dir, e) : 0;
+}
+
+int cgroup_create(const struct cgroup_host *host, const char *path, struct err *e)
+{
+	for (size_t i = 0; i < host->n; i++) {
+		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
+		bool cpuset = !host->h[i].v2 && strstr(host->h[i].controllers, "cpuset") != NULL;
+		if (mkdir_cgroup(dir, cpuset, e) < 0)
+			return err_wrap(e, "create cgroup");
+	}
+	return 0;
+}
+
+int cgroup_enter(const struct cgroup_host *host, const char *path, pid_t pid, struct err *e)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < host->n; i++) {
+		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
+		_cleanup_free_ char *procs = path_join(dir, "cgroup.procs");
+		if (write_file_at(AT_FDCWD, procs, buf, e) < 0)
+			return err_wrap(e, "join cgroup");
+	}
+	return 0;
+}
+
+int cgroup_destroy(const struct cgroup_host *host, const char *path, struct err *e)
+{
+	for (size_t i = 0; i < host->n; i++) {
+		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
+		/* A cgroup whose last task just exited can stay busy for a moment. */
+		for (int attempt = 0;; attempt++) {
+			if (rmdir(dir) == 0 || errno == ENOENT)
+				break;
+			if (errno != EBUSY || attempt >= 200)
+				return err_sys(e, errno, "remove cgroup \"%s\"", dir);
+			nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+		}
+	}
+	return 0;
+}
+
+int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, size_t *n,
+		struct err *e)
+{
+	*ret = NULL;
+	*n = 0;
+	for (size_t i = 0; i < host->n; i++) {
+		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
+		_cleanup_free_ char *procs = path_join(dir, "cgroup.procs");
+		_cleanup_free_ char *buf = NULL;
+		if (read_file_at(AT_FDCWD, procs, 16u << 20, &buf, NULL, NULL) < 0)
+			continue;
+		char *save = NULL;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			int pid;
+			if (parse_int(l, &pid) < 0 || pid <= 0)
+				continue;
+			*ret = xreallocarray(*ret, *n + 1, sizeof(pid_t));
+			(*ret)[(*n)++] = pid;
+		}
+		return 0;
+	}
+	return err_set(e, ERR_NOT_FOUND, "cgroup \"%s\": no hierarchy lists its processes", path);
+}

@@ -1,0 +1,54 @@
+/* cgroup.h: the container's control group, on cgroup v1, v2 or hybrid hosts.
+ *
+ * cgroup_detect() reads /proc/self/mountinfo and /proc/self/cgroup once and
+ * describes the host: which hierarchies are mounted where, with which
+ * controllers, and where this process sits in each.  A container's cgroup
+ * is one path (linux.cgroupsPath) applied to every hierarchy:
+ *   "/a/b"  below each hierarchy's root;
+ *   "a/b"   below the runtime's own cgroup in that hierarchy;
+ *   unset   "/berth/<id>".
+ * The path is recorded in the container state so `delete` removes exactly
+ * what `create` made. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "base/err.h"
+
+enum cgroup_mode { CGROUP_MODE_V1, CGROUP_MODE_V2, CGROUP_MODE_HYBRID };
+
+#define CGROUP_MAX_HIERARCHIES 32
+
+struct cgroup_hierarchy {
+	char *mountpoint;  /* /sys/fs/cgroup/cpu */
+	char *controllers; /* "cpu", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+	char *own_path;	   /* this process's cgroup in it, "/" ... */
+	bool v2;
+};
+
+struct cgroup_host {
+	enum cgroup_mode mode;
+	struct cgroup_hierarchy h[CGROUP_MAX_HIERARCHIES];
+	size_t n;
+};
+
+int cgroup_detect(struct cgroup_host *host, struct err *e);
+void cgroup_host_clear(struct cgroup_host *host);
+const char *cgroup_mode_name(enum cgroup_mode m);
+
+/* Resolve linux.cgroupsPath into the absolute path used in each hierarchy
+ * ("/berth/<id>" form, always starting with '/').  A relative path is
+ * resolved against the first hierarchy's own cgroup. */
+int cgroup_resolve_path(const struct cgroup_host *host, const char *cgroups_path, const char *id,
+			char **ret, struct err *e);
+/* Directory of path in hierarchy i (mountpoint + path). */
+char *cgroup_dir(const struct cgroup_host *host, size_t i, const char *path);
+/* Create the cgroup in every hierarchy. */
+int cgroup_create(const struct cgroup_host *host, const char *path, struct err *e);
+/* Move pid into the cgroup in every hierarchy. */
+int cgroup_enter(const struct cgroup_host *host, const char *path, pid_t pid, struct err *e);
+/* Remove the cgroup from every hierarchy (retrying while it drains). */
+int cgroup_destroy(const struct cgroup_host *host, const char *path, struct err *e);
+/* Pids in the cgroup (from the first hierarchy that lists them). */
+int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, size_t *n,
+		struct err *e);

@@ -1,0 +1,658 @@
+/* container.c: create, start and run (the verbs that launch a container).
+ *
+ * create, in the parent:
+ *   load and check config.json; make the state directory (locked);
+ *   create the cgroup; open the namespaces to join, the console socket
+ *   and the exec fifo; clone3() the init with its new namespaces;
+ *   write the id maps, put the init in its cgroup, send GO; serve its
+ *   requests (createRuntime hooks, pty) until READY; record state.json
+ *   and the pid file; ACK and leave.  On any failure: kill the init,
+ *   remove the cgroup and the state directory.
+ * start opens the fifo, which releases the init, and reads until the fifo
+ *   closes (the exec happened) or an error message arrives.
+ * run does create, then releases the init through the sync socket (no
+ *   fifo), and in the foreground waits for the exit, then deletes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fd-util.h"
+#include "base/fs-util.h"
+#include "base/id.h"
+#include "base/lock.h"
+#include "base/log.h"
+#include "base/path-util.h"
+#include "base/strbuf.h"
+#include "base/strv.h"
+#include "base/time-util.h"
+#include "oci/names.h"
+#include "oci/state.h"
+#include "runtime/caps.h"
+#include "runtime/cgroup.h"
+#include "runtime/foreground.h"
+#include "runtime/hooks.h"
+#include "runtime/limits.h"
+#include "runtime/namespaces.h"
+#include "runtime/process.h"
+#include "runtime/runtime.h"
+#include "runtime/status.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "runtime/userns.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct launch {
+	const struct runtime_ctx *rt;
+	const struct runtime_create_opts *o;
+	bool run_mode;	 /* released through the socket, not the fifo */
+	bool foreground; /* a foreground run: the pty comes to us */
+
+	struct oci_config *cfg;
+	char *bundle, *rootfs;
+	int dirfd;
+	char *dir_path; /* set once the state directory exists */
+	struct cgroup_host cg;
+	char *cg_path;
+	bool cg_created;
+	struct ns_plan ns;
+	int sync_parent, sync_child;
+	int fifo_fd;
+	int console_sock;
+	int master;
+	pid_t pid;
+	int pidfd;
+	struct container_record rec;
+};
+
+static void launch_init(struct launch *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->dirfd = l->sync_parent = l->sync_child = l->fifo_fd = l->console_sock = -1;
+	l->master = l->pidfd = -1;
+	for (int t = 0; t < NS_COUNT; t++)
+		l->ns.join_fd[t] = -1;
+}
+
+/* Undo everything a failed create made. */
+static void launch_abort(struct launch *l)
+{
+	if (l->pid > 0) {
+		kill(l->pid, SIGKILL);
+		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		l->pid = 0;
+	}
+	if (l->cg_created)
+		(void)cgroup_destroy(&l->cg, l->cg_path, NULL);
+	l->cg_created = false;
+	if (l->dir_path)
+		(void)rm_rf_at(AT_FDCWD, l->dir_path, NULL);
+	free(l->dir_path);
+	l->dir_path = NULL;
+}
+
+static void launch_release(struct launch *l)
+{
+	oci_config_free(l->cfg);
+	free(l->bundle);
+	free(l->rootfs);
+	free(l->cg_path);
+	free(l->dir_path);
+	cgroup_host_clear(&l->cg);
+	ns_plan_release(&l->ns);
+	int *fds[] = {&l->dirfd,     &l->sync_parent,  &l->sync_child, &l->fifo_fd,
+		      &l->console_sock, &l->master, &l->pidfd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	container_record_clear(&l->rec);
+}
+
+static char *state_json(const struct launch *l, const char *status, pid_t pid)
+{
+	struct oci_state s = {
+		.oci_version = l->cfg->oci_version,
+		.id = l->o->id,
+		.status = status,
+		.pid = pid,
+		.bundle = l->bundle,
+		.rootfs = l->rootfs,
+		.annotations = l->cfg->annotations,
+	};
+	return oci_state_to_json(&s, false);
+}
+
+static int check_config(struct launch *l, struct err *e)
+{
+	const struct oci_config *c = l->cfg;
+	if (!c->process)
+		return err_set(e, ERR_INVALID, "config.json: process: required to create a container");
+	if (!c->linux.ns[NS_MNT].present)
+		return err_set(e, ERR_INVALID,
+			       "config.json: linux.namespaces: a mount namespace is required");
+	if (c->process->terminal && !l->o->console_socket && !l->foreground)
+		return err_set(e, ERR_INVALID,
+			       "config.json: process.terminal is true: --console-socket is required");
+	if (sysctl_validate(c, e) < 0)
+		return err_wrap(e, "config.json");
+	struct oci_caps caps = c->process->caps;
+	uint64_t unknown = caps_mask_unknown(&caps);
+	for (int cap = 0; cap < 64; cap++)
+		if (unknown & (1ull << cap))
+			log_warn("config.json: %s is not supported by this kernel; ignored",
+				 cap_name(cap) ? cap_name(cap) : "capability");
+	return 0;
+}
+
+static int resolve_paths(struct launch *l, struct err *e)
+{
+	char *b = realpath(l->o->bundle ? l->o->bundle : ".", NULL);
+	if (!b)
+		return err_sys(e, errno, "bundle \"%s\"", l->o->bundle ? l->o->bundle : ".");
+	l->bundle = b;
+	_cleanup_free_ char *r = l->cfg->root_path[0] == '/' ? xstrdup(l->cfg->root_path)
+							    : path_join(b, l->cfg->root_path);
+	l->rootfs = realpath(r, NULL);
+	if (!l->rootfs)
+		return err_sys(e, errno, "config.json: root.path \"%s\"", l->cfg->root_path);
+	struct stat st;
+	if (stat(l->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INVALID, "config.json: root.path \"%s\" is not a directory",
+			       l->cfg->root_path);
+	return 0;
+}
+
+/* Keep the runtime's own descriptors out of the range the container
+ * inherits (3 .. 3 + preserve_fds - 1). */
+static int move_fds(struct launch *l, struct err *e)
+{
+	int min = 3 + l->o->preserve_fds;
+	int *fds[] = {&l->sync_parent, &l->sync_child, &l->fifo_fd, &l->console_sock, &l->dirfd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] < 0)
+			continue;
+		int r = fd_move_above(*fds[i], min);
+		if (r < 0)
+			return err_sys(e, r, "move descriptor");
+		*fds[i] = r;
+	}
+	for (int t = 0; t < NS_COUNT; t++) {
+		if (l->ns.join_fd[t] < 0)
+			continue;
+		int r = fd_move_above(l->ns.join_fd[t], min);
+		if (r < 0)
+			return err_sys(e, r, "move descriptor");
+		l->ns.join_fd[t] = r;
+	}
+	return 0;
+}
+
+static int write_time_offsets(const struct oci_linux *lx, struct err *e)
+{
+	char buf[128];
+	int n = 0;
+	if (lx->time_monotonic.present)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %lld %u\n",
+			      (long long)lx->time_monotonic.secs, lx->time_monotonic.nanosecs);
+	if (lx->time_boottime.present)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "boottime %lld %u\n",
+			      (long long)lx->time_boottime.secs, lx->time_boottime.nanosecs);
+	if (n == 0)
+		return 0;
+	_cleanup_close_ int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return err_sys(e, errno, "linux.timeOffsets: write timens_offsets");
+	return 0;
+}
+
+/* pid and time namespaces apply to children: the parent enters (or
+ * creates) them just around clone3 and returns to its own afterwards. */
+static int clone_init(struct launch *l, struct init_ctx *ctx, struct err *e)
+{
+	const struct oci_linux *lx = &l->cfg->linux;
+	_cleanup_close_ int own_pid = -1, own_time = -1;
+	int flags = l->ns.clone_flags & ~CLONE_NEWTIME;
+	if (l->ns.join_fd[NS_PID] >= 0) {
+		own_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pid < 0)
+			return err_sys(e, errno, "open own pid namespace");
+		if (ns_enter(l->ns.join_fd[NS_PID], NS_PID, e) < 0)
+			return -1;
+	}
+	if (l->ns.new_ns[NS_TIME] || l->ns.join_fd[NS_TIME] >= 0) {
+		own_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (own_time < 0)
+			return err_sys(e, errno, "open own time namespace");
+		if (l->ns.new_ns[NS_TIME]) {
+			if (unshare(CLONE_NEWTIME) < 0)
+				return err_sys(e, errno, "create time namespace");
+			if (write_time_offsets(lx, e) < 0)
+				return -1;
+		} else if (ns_enter(l->ns.join_fd[NS_TIME], NS_TIME, e) < 0)
+			return -1;
+	}
+	struct clone_args args = {
+		.flags = (uint64_t)flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&l->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		/* The state directory's descriptor carries the flock: the init
+		 * must not hold it, or start and delete would wait on it. */
+		close(l->sync_parent);
+		close(l->dirfd);
+		init_main(ctx);
+	}
+	int saved = errno;
+	if (own_pid >= 0 && setns(own_pid, CLONE_NEWPID) < 0)
+		log_warn("return to own pid namespace: %s", strerror(errno));
+	if (own_time >= 0 && setns(own_time, CLONE_NEWTIME) < 0)
+		log_warn("return to own time namespace: %s", strerror(errno));
+	if (pid < 0)
+		return err_sys(e, saved, "clone3");
+	l->pid = (pid_t)pid;
+	close(l->sync_child);
+	l->sync_child = -1;
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct err *e)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	_cleanup_free_ char *abs = path[0] == '/' ? xstrdup(path) : path_join(".", path);
+	_cleanup_free_ char *dir = xstrdup(abs);
+	char *slash = strrchr(dir, '/');
+	*slash = '\0';
+	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "--pid-file \"%s\"", path);
+	if (write_file_atomic_at(dfd, slash + 1, buf, (size_t)n, 0644, 0, e) < 0)
+		return err_wrap(e, "--pid-file");
+	return 0;
+}
+
+/* Serve the init until it is READY. */
+static int serve_init(struct launch *l, struct err *e)
+{
+	for (;;) {
+		struct sync_msg m;
+		if (sync_recv(l->sync_parent, &m, e) < 0)
+			return -1;
+		switch (m.type) {
+		case SYNC_ERROR: {
+			enum err_kind kind = m.value > 0 && m.value <= ERR_INTERNAL
+						     ? (enum err_kind)m.value
+						     : ERR_INTERNAL;
+			err_set(e, kind, "%s", m.payload);
+			if (e)
+				e->errnum = m.aux;
+			sync_msg_clear(&m);
+			return -1;
+		}
+		case SYNC_HOOKS_REQUEST: {
+			sync_msg_clear(&m);
+			_cleanup_free_ char *st = state_json(l, "creating", l->pid);
+			if (hooks_run(&l->cfg->hooks[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, st, e) <
+				    0 ||
+			    hooks_run(&l->cfg->hooks[OCI_HOOK_CREATE_RUNTIME],
+				      OCI_HOOK_CREATE_RUNTIME, st, e) < 0)
+				return -1;
+			if (sync_send(l->sync_parent, SYNC_HOOKS_DONE, 0, st, strlen(st), -1) < 0)
+				return err_set(e, ERR_IO, "container init exited");
+			break;
+		}
+		case SYNC_CONSOLE:
+			if (l->master >= 0)
+				close(l->master);
+			l->master = m.fd;
+			m.fd = -1;
+			sync_msg_clear(&m);
+			break;
+		case SYNC_READY:
+			sync_msg_clear(&m);
+			return 0;
+		default:
+			sync_msg_clear(&m);
+			return err_set(e, ERR_INTERNAL, "container init: unexpected message %u",
+				       m.type);
+		}
+	}
+}
+
+static int launch(struct launch *l, struct err *e)
+{
+	const struct runtime_create_opts *o = l->o;
+	if (id_check(o->id, e) < 0)
+		return -1;
+	if (o->preserve_fds < 0 || o->preserve_fds > 65536)
+		return err_set(e, ERR_INVALID, "--preserve-fds: %d is out of range", o->preserve_fds);
+	_cleanup_free_ char *bundle_in = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!bundle_in)
+		return err_sys(e, errno, "bundle \"%s\"", o->bundle ? o->bundle : ".");
+	l->cfg = oci_config_load(bundle_in, e);
+	if (!l->cfg)
+		return -1;
+	if (check_config(l, e) < 0 || resolve_paths(l, e) < 0)
+		return -1;
+	if (cgroup_detect(&l->cg, e) < 0 ||
+	    cgroup_resolve_path(&l->cg, l->cfg->linux.cgroups_path, o->id, &l->cg_path, e) < 0)
+		return -1;
+	if (ns_plan_prepare(&l->cfg->linux, &l->ns, e) < 0)
+		return -1;
+
+	/* From here on, failures must undo what was made. */
+	l->dirfd = record_dir_create(l->rt->root, o->id, e);
+	if (l->dirfd < 0)
+		return -1;
+	l->dir_path = path_join(l->rt->root, o->id);
+	if (lock_fd(l->dirfd, LOCK_MODE_EXCLUSIVE, e) < 0)
+		return -1;
+	if (cgroup_create(&l->cg, l->cg_path, e) < 0)
+		return -1;
+	l->cg_created = true;
+	if (o->console_socket && l->cfg->process->terminal) {
+		l->console_sock = console_socket_connect(o->console_socket, e);
+		if (l->console_sock < 0)
+			return -1;
+	}
+	if (!l->run_mode) {
+		if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0)
+			return err_sys(e, errno, "create exec fifo");
+		l->fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+		if (l->fifo_fd < 0)
+			return err_sys(e, errno, "open exec fifo");
+	}
+	bool hooks_later = oci_config_has_hooks(l->cfg, OCI_HOOK_POSTSTART) ||
+			   oci_config_has_hooks(l->cfg, OCI_HOOK_POSTSTOP);
+	if (hooks_later) {
+		/* start and delete run the hooks as configured at create. */
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		_cleanup_free_ char *cfgpath = path_join(bundle_in, "config.json");
+		if (read_file_at(AT_FDCWD, cfgpath, OCI_CONFIG_MAX_SIZE, &buf, &len, e) < 0 ||
+		    write_file_atomic_at(l->dirfd, "config.json", buf, len, 0600, 0, e) < 0)
+			return -1;
+	}
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_sys(e, errno, "socketpair");
+	l->sync_parent = sp[0];
+	l->sync_child = sp[1];
+	if (move_fds(l, e) < 0)
+		return -1;
+
+	struct init_ctx ctx = {
+		.cfg = l->cfg,
+		.id = o->id,
+		.bundle = l->bundle,
+		.rootfs = l->rootfs,
+		.ns = &l->ns,
+		.cg_host = &l->cg,
+		.cg_path = l->cg_path,
+		.sync_fd = l->sync_child,
+		.fifo_fd = l->fifo_fd,
+		.console_sock = l->console_sock,
+		.preserve_fds = o->preserve_fds,
+		.no_pivot = o->no_pivot,
+		.no_new_keyring = o->no_new_keyring,
+	};
+	if (clone_init(l, &ctx, e) < 0)
+		return -1;
+	if (l->ns.new_ns[NS_USER] && userns_write_maps(l->pid, &l->cfg->linux, e) < 0)
+		return -1;
+	if (cgroup_enter(&l->cg, l->cg_path, l->pid, e) < 0)
+		return -1;
+	if (l->cfg->process->has_oom_score_adj) {
+		char path[64], val[16];
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)l->pid);
+		snprintf(val, sizeof(val), "%d", l->cfg->process->oom_score_adj);
+		if (write_file_at(AT_FDCWD, path, val, e) < 0)
+			return err_wrap(e, "process.oomScoreAdj");
+	}
+	if (sync_send(l->sync_parent, SYNC_GO, 0, NULL, 0, -1) < 0)
+		return err_set(e, ERR_IO, "container init exited early");
+	if (serve_init(l, e) < 0)
+		return -1;
+
+	char created[RFC3339_MAX];
+	time_now_rfc3339(created);
+	struct container_record *r = &l->rec;
+	r->id = xstrdup(o->id);
+	r->oci_version = xstrdup(l->cfg->oci_version);
+	r->pid = l->pid;
+	r->pid_start = proc_start_time(l->pid);
+	r->bundle = xstrdup(l->bundle);
+	r->rootfs = xstrdup(l->rootfs);
+	r->created = xstrdup(created);
+	r->owner = owner_name(geteuid());
+	r->annotations = strv_dup(l->cfg->annotations);
+	r->cgroup_path = xstrdup(l->cg_path);
+	r->has_hooks = hooks_later;
+	if (record_save(l->dirfd, r, e) < 0)
+		return -1;
+	if (o->pid_file && write_pid_file(o->pid_file, l->pid, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int launch_run(struct launch *l, struct err *e)
+{
+	if (launch(l, e) < 0) {
+		launch_abort(l);
+		return err_wrap(e, "create container \"%s\"", l->o->id);
+	}
+	/* The container exists now: a later failure is undone by delete. */
+	free(l->dir_path);
+	l->dir_path = NULL;
+	return 0;
+}
+
+int runtime_create(const struct runtime_ctx *rt, const struct runtime_create_opts *o,
+		   struct err *e)
+{
+	struct launch l;
+	launch_init(&l);
+	l.rt = rt;
+	l.o = o;
+	int r = launch_run(&l, e);
+	if (r == 0 && sync_send(l.sync_parent, SYNC_ACK, 0, NULL, 0, -1) < 0) {
+		l.dir_path = path_join(rt->root, o->id);
+		launch_abort(&l);
+		r = err_set(e, ERR_IO, "create container \"%s\": container init exited", o->id);
+	}
+	launch_release(&l);
+	return r;
+}
+
+static void run_poststart(const struct oci_config *cfg, const char *state)
+{
+	_cleanup_err_ struct err e = ERR_INIT;
+	if (hooks_run(&cfg->hooks[OCI_HOOK_POSTSTART], OCI_HOOK_POSTSTART, state, &e) < 0)
+		log_warn("%s", err_msg(&e));
+}
+
+int runtime_run(const struct runtime_ctx *rt, const struct runtime_run_opts *o, int *ret_status,
+		struct err *e)
+{
+	struct launch l;
+	launch_init(&l);
+	l.rt = rt;
+	l.o = &o->create;
+	l.run_mode = true;
+	l.foreground = !o->detach;
+	*ret_status = 0;
+	if (launch_run(&l, e) < 0) {
+		launch_release(&l);
+		return -1;
+	}
+	/* Release the init; the socket closes on exec (it is O_CLOEXEC),
+	 * or brings the reason the exec failed. */
+	struct sync_msg m;
+	_cleanup_err_ struct err start_err = ERR_INIT;
+	int r = sync_send(l.sync_parent, SYNC_START, 0, NULL, 0, -1);
+	if (r == 0 && sync_recv(l.sync_parent, &m, &start_err) == 0) {
+		if (m.type == SYNC_ERROR) {
+			err_set(e, m.value > 0 && m.value <= ERR_INTERNAL ? (enum err_kind)m.value
+									   : ERR_INTERNAL,
+				"%s", m.payload);
+			r = -1;
+		}
+		sync_msg_clear(&m);
+	}
+	if (r < 0) {
+		if (!err_isset(e))
+			err_set(e, ERR_IO, "container init exited before its program started");
+		l.dir_path = path_join(rt->root, o->create.id);
+		launch_abort(&l);
+		launch_release(&l);
+		return err_wrap(e, "start container \"%s\"", o->create.id);
+	}
+	if (oci_config_has_hooks(l.cfg, OCI_HOOK_POSTSTART)) {
+		_cleanup_free_ char *st = state_json(&l, "running", l.pid);
+		run_poststart(l.cfg, st);
+	}
+	if (o->detach) {
+		l.pid = 0; /* it lives on */
+		launch_release(&l);
+		return 0;
+	}
+	r = foreground_wait(l.pid, l.pidfd, l.master, ret_status, e);
+	l.pid = 0; /* reaped */
+	struct runtime_ctx rtc = *rt;
+	int saved_dirfd = l.dirfd;
+	l.dirfd = -1; /* delete takes the lock itself */
+	close(saved_dirfd);
+	launch_release(&l);
+	if (!o->keep) {
+		_cleanup_err_ struct err de = ERR_INIT;
+		if (runtime_delete(&rtc, o->create.id, true, &de) < 0 && r == 0)
+			log_warn("%s", err_msg(&de));
+	}
+	return r;
+}
+
+int runtime_start(const struct runtime_ctx *rt, const char *id, struct err *e)
+{
+	if (id_check(id, e) < 0)
+		return -1;
+	_cleanup_close_ int dirfd = record_dir_open(rt->root, id, e);
+	if (dirfd < 0)
+		return -1;
+	if (lock_fd(dirfd, LOCK_MODE_EXCLUSIVE, e) < 0)
+		return -1;
+	struct container_record rec;
+	if (record_load(dirfd, &rec, e) < 0)
+		return err_wrap(e, "start container \"%s\"", id);
+	enum container_status st = record_status(dirfd, &rec);
+	int r = -1;
+	_cleanup_close_ int fifo = -1, pidfd = -1;
+	if (st != STATUS_CREATED) {
+		err_set(e, ERR_CONFLICT, "start container \"%s\": it is %s, not created", id,
+			container_status_name(st));
+		goto out;
+	}
+	pidfd = pidfd_open(rec.pid, 0);
+	fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0 || pidfd < 0) {
+		err_sys(e, errno, "start container \"%s\": open exec fifo", id);
+		goto out;
+	}
+	/* Wait for the init's "0": it opened the fifo and is on its way. */
+	_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
+	bool released = false;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err_sys(e, errno, "start container \"%s\": poll", id);
+			goto out;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t n = read(fifo, buf, sizeof(buf));
+			if (n > 0) {
+				size_t off = 0;
+				if (!released) {
+					released = true;
+					unlinkat(dirfd, "exec.fifo", 0);
+					off = 1;
+				}
+				if (msg.len < 65536)
+					strbuf_add(&msg, buf + off, (size_t)n - off);
+				continue;
+			}
+			if (n == 0 && released)
+				break; /* all writers gone: exec'd, or failed */
+			if (n == 0) {
+				err_set(e, ERR_IO,
+					"start container \"%s\": the init closed the exec fifo", id);
+				goto out;
+			}
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				err_sys(e, errno, "start container \"%s\": read exec fifo", id);
+				goto out;
+			}
+		}
+		if ((p[1].revents & POLLIN) && !released) {
+			err_set(e, ERR_CONFLICT,
+				"start container \"%s\": its init exited before it was started", id);
+			goto out;
+		}
+		if (p[1].revents & POLLIN) {
+			/* The init died after release: whatever it wrote is in the
+			 * pipe; one more read gets it. */
+			fd_set_nonblock(fifo, true);
+			char buf[4096];
+			ssize_t n;
+			while ((n = read(fifo, buf, sizeof(buf))) > 0)
+				strbuf_add(&msg, buf, (size_t)n);
+			break;
+		}
+	}
+	if (msg.len) {
+		err_set(e, ERR_IO, "start container \"%s\": %s", id, msg.buf);
+		goto out;
+	}
+	if (rec.has_hooks) {
+		_cleanup_err_ struct err he = ERR_INIT;
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		_cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
+		if (read_file_at(dirfd, "config.json", OCI_CONFIG_MAX_SIZE, &buf, &len, &he) == 0)
+			cfg = oci_config_parse(buf, len, "config.json", &he);
+		if (cfg) {
+			struct oci_state s = {
+				.oci_version = rec.oci_version, .id = rec.id, .status = "running",
+				.pid = rec.pid, .bundle = rec.bundle, .rootfs = rec.rootfs,
+				.annotations = rec.annotations,
+			};
+			_cleanup_free_ char *js = oci_state_to_json(&s, false);
+			run_poststart(cfg, js);
+		} else {
+			log_warn("poststart hooks: %s", err_msg(&he));
+		}
+	}
+	r = 0;
+out:
+	container_record_clear(&rec);
+	return r;
+}

@@ -1,0 +1,16 @@
+/* hooks.h: running OCI hooks.
+ *
+ * A hook is executed with its own args and env (an empty environment when
+ * none is given), the container state JSON on stdin, and its stdout and
+ * stderr captured: on failure the tail of what it printed is part of the
+ * error.  A hook with a timeout is killed when it runs past it.  Hooks of
+ * one kind run in order and the first failure stops the list; whether a
+ * failure is fatal is the caller's decision (the spec makes poststart and
+ * poststop failures warnings). */
+#pragma once
+
+#include "base/err.h"
+#include "oci/config.h"
+
+int hooks_run(const struct oci_hook_list *l, enum oci_hook_kind kind, const char *state_json,
+	      struct err *e);

@@ -1,0 +1,42 @@
+/* process.h: the container init: everything between clone3() and the
+ * execve() of the user's program, in the order the runtime-spec needs.
+ *
+ * The init runs in the cloned child.  It waits for the parent to finish
+ * what only the parent can do (id maps, cgroup), enters the remaining
+ * namespaces, builds the root (mounts, devices, terminal), asks the parent
+ * to run the createRuntime hooks, runs createContainer hooks, pivots,
+ * masks, applies the process settings (rlimits, user, cwd, capabilities,
+ * no_new_privs), reports READY and waits to be started: on the exec fifo
+ * (create) or on the sync socket (run).  Any failure is sent to the parent
+ * (or, after start, to `start` through the fifo) and the init exits. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "runtime/cgroup.h"
+#include "runtime/namespaces.h"
+
+struct init_ctx {
+	const struct oci_config *cfg;
+	const char *id;
+	const char *bundle;
+	const char *rootfs;
+	struct ns_plan *ns;
+	const struct cgroup_host *cg_host;
+	const char *cg_path;
+	int sync_fd;	   /* the init's end of the sync socket */
+	int fifo_fd;	   /* O_PATH exec.fifo (create), -1 for run */
+	int console_sock;  /* connected --console-socket, or -1 */
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+};
+
+_noreturn_ void init_main(struct init_ctx *ctx);
+/* Whether the init asks the parent to run prestart/createRuntime hooks
+ * (and needs the state JSON for its own): both sides decide alike. */
+bool init_needs_hooks_round(const struct oci_config *c);
+/* Default dispositions and an empty mask for every signal, as a freshly
+ * exec'd program expects them. */
+void process_reset_signals(void);

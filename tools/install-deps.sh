@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian packages a target needs, when they are missing.
+#   tools/install-deps.sh build   compile and run the demo
+#   tools/install-deps.sh check   also the test tools and the peers the
+#                                 interop tests and benchmarks run against
+set -euo pipefail
+build_pkgs=(gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev busybox-static jq)
+check_pkgs=(bats bats-assert bats-support crun runc podman iproute2 time)
+pkgs=("${build_pkgs[@]}")
+[ "${1:-build}" = check ] && pkgs+=("${check_pkgs[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
