@@ -273,7 +273,10 @@ static int mount_cgroup(const struct mount_env *env, const struct mount_opts *o,
 		if (sub < 0)
 			return err_sys(e, errno, "open cgroup/%s", name);
 		int r;
-		if (env->cgroupns) {
+		/* cgroup v1 cannot be mounted from a user namespace (it is not
+		 * FS_USERNS_MOUNT): bind the container's directory there. */
+		bool fresh = env->cgroupns && (hi->v2 || !env->userns);
+		if (fresh) {
 			_cleanup_strv_ char **params = NULL;
 			if (!hi->v2) {
 				_cleanup_free_ char *c = xstrdup(hi->controllers);
