@@ -32,7 +32,7 @@ for build in "$@"; do
 	build=$(cd "$build" && pwd)
 	echo "# === unit tests ($build)"
 	for t in "$build"/tests/unit/test-*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		out=$("$t" 2>&1); rc=$?
 		count "$(basename "$t")" < <(printf '%s\n' "$out")
 		if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then

@@ -1,18 +1,89 @@
 /* json-util.c: see json-util.h. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "json-util.h"
+#include "parse-util.h"
+#include "strbuf.h"
 #include "strv.h"
+
+/* jansson stores integers as int64 and refuses bigger ones, but Go engines
+ * write uint64 values such as 18446744073709551615 ("unlimited").  Such a
+ * number is rewritten, before parsing, into a string holding a marker and
+ * its digits; json_value_u64 reads it back exactly and every other getter
+ * sees a number it cannot take.  Everything else is parsed unchanged. */
+#define BIG_MARK "\x01u64:"
+
+static bool is_big(const json_t *v)
+{
+	return json_is_string(v) && startswith(json_string_value(v), BIG_MARK);
+}
+
+static bool fits_i64(const char *tok, size_t n)
+{
+	bool neg = tok[0] == '-';
+	const char *d = tok + neg;
+	size_t dl = n - neg;
+	while (dl > 1 && *d == '0')
+		d++, dl--;
+	const char *lim = neg ? "9223372036854775808" : "9223372036854775807";
+	if (dl != 19)
+		return dl < 19;
+	return strncmp(d, lim, 19) <= 0;
+}
+
+static char *quote_big_integers(const char *buf, size_t len, size_t *ret_len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (in_str) {
+			strbuf_addch(&sb, c);
+			if (c == '\\' && i + 1 < len)
+				strbuf_addch(&sb, buf[++i]);
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			strbuf_addch(&sb, c);
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t j = i + (c == '-');
+			bool integer = true;
+			while (j < len && strchr("0123456789.eE+-", buf[j])) {
+				if (!(buf[j] >= '0' && buf[j] <= '9'))
+					integer = false;
+				j++;
+			}
+			if (integer && j > i + (c == '-') && !fits_i64(buf + i, j - i)) {
+				strbuf_addstr(&sb, "\"\\u0001u64:");
+				strbuf_add(&sb, buf + i, j - i);
+				strbuf_addch(&sb, '"');
+			} else {
+				strbuf_add(&sb, buf + i, j - i);
+			}
+			i = j - 1;
+			continue;
+		}
+		strbuf_addch(&sb, c);
+	}
+	return strbuf_detach(&sb, ret_len);
+}
 
 int json_parse_buffer(const char *buf, size_t len, const char *what, json_t **ret,
 		      struct err *e)
 {
 	json_error_t je;
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!v && strstr(je.text, "too big integer"))
-		v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
+	if (!v && strstr(je.text, "too big integer")) {
+		size_t qlen;
+		_cleanup_free_ char *q = quote_big_integers(buf, len, &qlen);
+		v = json_loadb(q, qlen, JSON_REJECT_DUPLICATES, &je);
+	}
 	if (!v)
 		return err_set(e, ERR_INVALID, "%s: invalid JSON at line %d column %d: %s", what,
 			       je.line, je.column, je.text);
@@ -31,6 +102,8 @@ char *json_path_index(const char *path, size_t i) { return xasprintf("%s[%zu]", 
 
 const char *json_type_name(const json_t *v)
 {
+	if (is_big(v))
+		return "number";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		return "object";
@@ -102,7 +175,7 @@ int json_get_string(json_t *obj, const char *path, const char *key, bool require
 		    struct err *e)
 {
 	GET_PROLOGUE
-	if (!json_is_string(v))
+	if (!json_is_string(v) || is_big(v))
 		return type_error(path, key, "a string", v, e);
 	if (strlen(json_string_value(v)) != json_string_length(v)) {
 		_cleanup_free_ char *p = json_path_key(path, key);
@@ -129,13 +202,9 @@ int json_value_i64(json_t *v, const char *path, int64_t *ret, struct err *e)
 		*ret = json_integer_value(v);
 		return 1;
 	}
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
-			*ret = (int64_t)d;
-			return 1;
-		}
-	}
+	if (is_big(v))
+		return err_set(e, ERR_INVALID, "%s: %s is out of range", path,
+			       json_string_value(v) + strlen(BIG_MARK));
 	return type_error(path, NULL, "an integer", v, e);
 }
 
@@ -145,13 +214,11 @@ int json_value_u64(json_t *v, const char *path, uint64_t *ret, struct err *e)
 		*ret = (uint64_t)json_integer_value(v);
 		return 1;
 	}
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		if (d == floor(d) && d >= 0 && d <= 18446744073709551616.0) {
-			/* 2^64 is how 18446744073709551615 reads as a double. */
-			*ret = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
-			return 1;
-		}
+	if (is_big(v)) {
+		if (parse_u64(json_string_value(v) + strlen(BIG_MARK), ret) < 0)
+			return err_set(e, ERR_INVALID, "%s: %s is out of range", path,
+				       json_string_value(v) + strlen(BIG_MARK));
+		return 1;
 	}
 	return type_error(path, NULL, "an unsigned integer", v, e);
 }

@@ -6,8 +6,9 @@
  * A key that is absent or null counts as absent; `required` turns that
  * into an error.  Unknown keys are ignored by design (tolerant readers).
  * Integers too big for jansson (above INT64_MAX, such as
- * 18446744073709551615 for "unlimited") are handled: json_parse_buffer
- * then re-reads numbers as reals, and the getters accept integral reals. */
+ * 18446744073709551615 for "unlimited") are kept exactly: json_parse_buffer
+ * rewrites them into marked strings, which only json_value_u64 accepts.
+ */
 #pragma once
 
 #include <jansson.h>

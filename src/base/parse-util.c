@@ -102,7 +102,7 @@ int parse_signal(const char *s, int *ret)
 		if (*rest) {
 			if ((min && rest[0] != '+') || (max && rest[0] != '-'))
 				return -EINVAL;
-			if (parse_int(rest + 1, &off) < 0 || off < 0)
+			if (parse_int(rest + 1, &off) < 0 || off < 0 || off > SIGRTMAX - SIGRTMIN)
 				return -EINVAL;
 		}
 		int v = min ? SIGRTMIN + off : SIGRTMAX - off;

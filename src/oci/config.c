@@ -14,15 +14,35 @@
 /* Every parse_* helper returns 0 or -1 with e set; `path` is the JSON path
  * of the object being parsed. */
 
+/* One numeric field of a version: digits only, no sign, no leading zero. */
+static const char *version_field(const char *s, unsigned *ret)
+{
+	if (!isdigit((unsigned char)*s) || (s[0] == '0' && isdigit((unsigned char)s[1])))
+		return NULL;
+	unsigned v = 0;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > 100000)
+			return NULL;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*ret = v;
+	return s;
+}
+
 int oci_version_check(const char *v, struct err *e)
 {
-	unsigned maj, min, patch;
-	int n = 0;
-	if (v && sscanf(v, "%u.%u.%u%n", &maj, &min, &patch, &n) == 3 &&
-	    (v[n] == '\0' || v[n] == '-' || v[n] == '+') && isdigit((unsigned char)v[0])) {
-		if (maj == 1 && min <= 2)
-			return 0;
-	}
+	unsigned maj = 0, min = 0, patch = 0;
+	const char *p = v ? version_field(v, &maj) : NULL;
+	if (p && *p == '.')
+		p = version_field(p + 1, &min);
+	else
+		p = NULL;
+	if (p && *p == '.')
+		p = version_field(p + 1, &patch);
+	else
+		p = NULL;
+	if (p && (*p == '\0' || *p == '-' || *p == '+') && maj == 1 && min <= 2)
+		return 0;
 	return err_set(e, ERR_UNSUPPORTED,
 		       "ociVersion: unsupported version \"%s\" (this runtime supports 1.0.0 to 1.2.x)",
 		       v ? v : "");
@@ -81,8 +101,9 @@ static int parse_mounts(struct oci_config *c, json_t *doc, struct err *e)
 	if (n > 4096)
 		return err_set(e, ERR_INVALID, "mounts: too many entries (%zu)", n);
 	c->mounts = xnew(struct oci_mount, n);
-	for (size_t i = 0; i < n; i++, c->n_mounts++) {
+	for (size_t i = 0; i < n; i++) {
 		struct oci_mount *m = &c->mounts[i];
+		c->n_mounts++; /* counted first: a failed entry is freed too */
 		_cleanup_free_ char *p = json_path_index("mounts", i);
 		json_t *it = json_array_get(a, i);
 		if (!json_is_object(it))
@@ -115,8 +136,9 @@ static int parse_hook_list(json_t *hooks, const char *key, struct oci_hook_list 
 	if (n > 1024)
 		return err_set(e, ERR_INVALID, "%s: too many hooks (%zu)", p, n);
 	l->hooks = xnew(struct oci_hook, n);
-	for (size_t i = 0; i < n; i++, l->n++) {
+	for (size_t i = 0; i < n; i++) {
 		struct oci_hook *h = &l->hooks[i];
+		l->n++; /* counted first: a failed entry is freed too */
 		_cleanup_free_ char *pi = json_path_index(p, i);
 		json_t *it = json_array_get(a, i);
 		if (!json_is_object(it))
@@ -324,9 +346,11 @@ static int parse_process_obj(struct oci_process *pr, json_t *proc, const char *p
 	if (r < 0)
 		return -1;
 	if (r > 0) {
-		if (oom < -1000 || oom > 1000)
-			return err_set(e, ERR_INVALID, "%s.oomScoreAdj: %lld is not in -1000..1000",
-				       path, (long long)oom);
+		if (oom < -1000 || oom > 1000) {
+			_cleanup_free_ char *p = json_path_key(path, "oomScoreAdj");
+			return err_set(e, ERR_INVALID, "%s: %lld is not in -1000..1000", p,
+				       (long long)oom);
+		}
 		pr->has_oom_score_adj = true;
 		pr->oom_score_adj = (int)oom;
 	}
@@ -361,7 +385,8 @@ static int parse_namespaces(struct oci_linux *l, json_t *lin, struct err *e)
 		if (l->ns[t].present)
 			return err_set(e, ERR_INVALID, "%s.type: namespace \"%s\" listed twice", pi,
 				       type);
-		if (path && path[0] != '/')
+		/* An empty path means a new namespace, as in runc. */
+		if (path && *path && path[0] != '/')
 			return err_set(e, ERR_INVALID, "%s.path: \"%s\" is not an absolute path",
 				       pi, path);
 		l->ns[t].present = true;
@@ -502,10 +527,10 @@ static int parse_linux(struct oci_config *c, json_t *doc, struct err *e)
 
 	/* Cross-field rules of the runtime-spec. */
 	bool userns = l->ns[NS_USER].present && !l->ns[NS_USER].path;
-	if ((l->n_uid_mappings || l->n_gid_mappings) && !userns && !l->ns[NS_USER].present)
+	if ((l->n_uid_mappings || l->n_gid_mappings) && !l->ns[NS_USER].present)
 		return err_set(e, ERR_INVALID,
-			       "linux.uidMappings: id mappings need a user namespace in "
-			       "linux.namespaces");
+			       "linux.%s: id mappings need a user namespace in linux.namespaces",
+			       l->n_uid_mappings ? "uidMappings" : "gidMappings");
 	if (userns && (!l->n_uid_mappings || !l->n_gid_mappings))
 		return err_set(e, ERR_INVALID,
 			       "linux.uidMappings: a new user namespace needs uidMappings and "
@@ -625,8 +650,12 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *wha
 		err_set(e, ERR_INVALID, "domainname: longer than 64 characters");
 		goto fail;
 	}
-	if (c->hostname && !c->linux.ns[NS_UTS].present) {
+	if (c->hostname && *c->hostname && !c->linux.ns[NS_UTS].present) {
 		err_set(e, ERR_INVALID, "hostname: setting a hostname needs a uts namespace");
+		goto fail;
+	}
+	if (c->domainname && *c->domainname && !c->linux.ns[NS_UTS].present) {
+		err_set(e, ERR_INVALID, "domainname: setting a domainname needs a uts namespace");
 		goto fail;
 	}
 	return TAKE_PTR(c);

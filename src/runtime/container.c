@@ -46,6 +46,7 @@
 #include "runtime/namespaces.h"
 #include "runtime/process.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 #include "runtime/status.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -69,6 +70,7 @@ struct launch {
 	char *cg_path;
 	bool cg_created;
 	struct ns_plan ns;
+	struct seccomp_filter *seccomp;
 	int sync_parent, sync_child;
 	int fifo_fd;
 	int console_sock;
@@ -114,6 +116,7 @@ static void launch_release(struct launch *l)
 	free(l->dir_path);
 	cgroup_host_clear(&l->cg);
 	ns_plan_release(&l->ns);
+	seccomp_filter_free(l->seccomp);
 	int *fds[] = {&l->dirfd,     &l->sync_parent,  &l->sync_child, &l->fifo_fd,
 		      &l->console_sock, &l->master, &l->pidfd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
@@ -357,6 +360,11 @@ static int launch(struct launch *l, struct err *e)
 		return -1;
 	if (ns_plan_prepare(&l->cfg->linux, &l->ns, e) < 0)
 		return -1;
+	if (l->cfg->linux.seccomp_json) {
+		l->seccomp = seccomp_filter_build(l->cfg->linux.seccomp_json, e);
+		if (!l->seccomp)
+			return err_wrap(e, "config.json");
+	}
 
 	/* From here on, failures must undo what was made. */
 	l->dirfd = record_dir_create(l->rt->root, o->id, e);
@@ -411,6 +419,7 @@ static int launch(struct launch *l, struct err *e)
 		.fifo_fd = l->fifo_fd,
 		.console_sock = l->console_sock,
 		.preserve_fds = o->preserve_fds,
+		.seccomp = l->seccomp,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 	};

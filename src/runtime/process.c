@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -293,11 +294,12 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	}
 	if (enter_namespaces(ctx, &e) < 0)
 		fail(&s, &e);
-	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
+	if (c->hostname && *c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
 		err_sys(&e, errno, "hostname");
 		fail(&s, &e);
 	}
-	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0) {
+	if (c->domainname && *c->domainname &&
+	    setdomainname(c->domainname, strlen(c->domainname)) < 0) {
 		err_sys(&e, errno, "domainname");
 		fail(&s, &e);
 	}
@@ -402,12 +404,23 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	_cleanup_free_ char *prog = NULL;
 	if (resolve_program(p, &prog, &e) < 0)
 		fail(&s, &e);
-	if (caps_set(&caps, &e) < 0)
+	/* Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it
+	 * until then.  execve recomputes the sets from bounding, inheritable
+	 * and ambient, so it does not survive into the program. */
+	struct oci_caps now = caps;
+	if (ctx->seccomp && !p->no_new_privileges) {
+		now.effective |= 1ull << CAP_SYS_ADMIN;
+		now.permitted |= 1ull << CAP_SYS_ADMIN;
+	}
+	if (caps_set(&now, &e) < 0)
 		fail(&s, &e);
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		err_sys(&e, errno, "process.noNewPrivileges");
 		fail(&s, &e);
 	}
+	/* The last step: from here on only execve. */
+	if (ctx->seccomp && seccomp_filter_load(ctx->seccomp, &e) < 0)
+		fail(&s, &e);
 	execve(prog, p->args, p->env);
 	err_sys(&e, errno, "exec \"%s\"", p->args[0]);
 	fail(&s, &e);

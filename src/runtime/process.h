@@ -16,6 +16,7 @@
 #include "oci/config.h"
 #include "runtime/cgroup.h"
 #include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
 
 struct init_ctx {
 	const struct oci_config *cfg;
@@ -29,6 +30,7 @@ struct init_ctx {
 	int fifo_fd;	   /* O_PATH exec.fifo (create), -1 for run */
 	int console_sock;  /* connected --console-socket, or -1 */
 	int preserve_fds;
+	const struct seccomp_filter *seccomp; /* NULL: none */
 	bool no_pivot;
 	bool no_new_keyring;
 };

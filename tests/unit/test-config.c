@@ -10,6 +10,7 @@
 #include "base/strv.h"
 #include "oci/config.h"
 #include "oci/spec.h"
+#include "sanitizer-options.h"
 #include "tap.h"
 
 static char *q(const char *s)

@@ -5,6 +5,7 @@
 
 #include "base/strv.h"
 #include "cmd/common/opt.h"
+#include "sanitizer-options.h"
 #include "tap.h"
 
 static bool detach, tty, rm;

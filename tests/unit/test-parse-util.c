@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base/parse-util.h"
+#include "sanitizer-options.h"
 #include "tap.h"
 
 static void u64_ok(const char *s, uint64_t want)

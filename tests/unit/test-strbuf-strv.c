@@ -3,6 +3,7 @@
 
 #include "base/strbuf.h"
 #include "base/strv.h"
+#include "sanitizer-options.h"
 #include "tap.h"
 
 static void test_strbuf(void)

@@ -100,7 +100,8 @@ int opt_parse(const struct opt_spec *spec, int argc, char **argv, char ***ret_ar
 				}
 				value = argv[++i];
 			}
-			if (store(o, a, value, e) < 0) {
+			_cleanup_free_ char *shown = xstrndup(a, (size_t)(body - a) + len);
+			if (store(o, shown, value, e) < 0) {
 				free(args);
 				return -1;
 			}

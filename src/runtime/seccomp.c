@@ -1,0 +1,333 @@
+/* seccomp.c: see seccomp.h. */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/fd-util.h"
+
+#include "base/json-util.h"
+#include "base/strv.h"
+#include "runtime/seccomp.h"
+
+/* The compiled program: the init loads it with one seccomp() call. */
+struct seccomp_filter {
+	struct sock_filter *prog;
+	size_t len;
+	unsigned flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
+#define SECCOMP_MAX_PROG_BYTES (1u << 20)
+
+static const struct {
+	const char *name;
+	uint32_t action; /* without the errno/trace data */
+	bool takes_ret;
+} actions[] = {
+	{"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false},
+	{"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+	{"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+	{"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+	{"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+	{"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+	{"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+	{"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+};
+
+static const struct {
+	const char *name;
+	enum scmp_compare op;
+} ops[] = {
+	{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
+	{"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+	{"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+static const struct {
+	const char *name;
+	uint32_t arch;
+} arches[] = {
+	{"SCMP_ARCH_X86", SCMP_ARCH_X86},	    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+	{"SCMP_ARCH_X32", SCMP_ARCH_X32},	    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+	{"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+	{"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},   {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+	{"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},   {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+	{"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+	{"SCMP_ARCH_PPC", SCMP_ARCH_PPC},	    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+	{"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE}, {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+	{"SCMP_ARCH_S390X", SCMP_ARCH_S390X},	    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+	{"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64}, {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+};
+
+static int parse_action(json_t *o, const char *path, const char *key, const char *ret_key,
+			uint32_t def_errno, bool required, uint32_t *ret, struct err *e)
+{
+	_cleanup_free_ char *name = NULL;
+	int r = json_get_string(o, path, key, required, &name, e);
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
+		if (!streq(name, actions[i].name))
+			continue;
+		uint32_t data = def_errno;
+		if (actions[i].takes_ret) {
+			uint32_t v;
+			int rr = json_get_u32(o, path, ret_key, false, &v, e);
+			if (rr < 0)
+				return -1;
+			if (rr > 0)
+				data = v;
+			if (streq(name, "SCMP_ACT_TRACE") && rr == 0)
+				data = EPERM;
+			*ret = actions[i].action | (data & 0xffff);
+		} else {
+			*ret = actions[i].action;
+		}
+		return 1;
+	}
+	if (streq(name, "SCMP_ACT_NOTIFY"))
+		return err_set(e, ERR_UNSUPPORTED, "%s.%s: SCMP_ACT_NOTIFY is not "
+			       "supported yet", path, key);
+	return err_set(e, ERR_INVALID, "%s%s%s: unknown action \"%s\"", path, *path ? "." : "",
+		       key, name);
+}
+
+static int parse_args(json_t *rule, const char *path, struct scmp_arg_cmp **ret, size_t *ret_n,
+		      bool *same_index, struct err *e)
+{
+	json_t *a;
+	*ret = NULL;
+	*ret_n = 0;
+	*same_index = false;
+	int r = json_get_array(rule, path, "args", false, &a, e);
+	if (r <= 0)
+		return r;
+	size_t n = json_array_size(a);
+	if (n > 6 * 16)
+		return err_set(e, ERR_INVALID, "%s.args: too many conditions", path);
+	_cleanup_free_ struct scmp_arg_cmp *c = xnew(struct scmp_arg_cmp, n);
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *pa = json_path_key(path, "args");
+		_cleanup_free_ char *pi = json_path_index(pa, i);
+		json_t *it = json_array_get(a, i);
+		uint32_t index;
+		uint64_t v = 0, v2 = 0;
+		_cleanup_free_ char *op = NULL;
+		if (!json_is_object(it))
+			return err_set(e, ERR_INVALID, "%s: expected an object", pi);
+		if (json_get_u32(it, pi, "index", true, &index, e) < 0 ||
+		    json_get_u64(it, pi, "value", true, &v, e) < 0 ||
+		    json_get_u64(it, pi, "valueTwo", false, &v2, e) < 0 ||
+		    json_get_string(it, pi, "op", true, &op, e) < 0)
+			return -1;
+		if (index > 5)
+			return err_set(e, ERR_INVALID, "%s.index: %u is not 0..5", pi,
+				       index);
+		if (seen & (1u << index))
+			*same_index = true;
+		seen |= 1u << index;
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_SIZE(ops); k++)
+			if (streq(op, ops[k].name)) {
+				c[i] = (struct scmp_arg_cmp){.arg = index, .op = ops[k].op,
+							     .datum_a = v, .datum_b = v2};
+				found = true;
+			}
+		if (!found)
+			return err_set(e, ERR_INVALID, "%s.op: unknown operator \"%s\"",
+				       pi, op);
+	}
+	*ret = TAKE_PTR(c);
+	*ret_n = n;
+	return 1;
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, struct scmp_arg_cmp *c,
+		    size_t n, bool same_index, const char *name, struct err *e)
+{
+	int r;
+	if (same_index) {
+		/* Conditions on one argument index cannot be ANDed by libseccomp:
+		 * as runc does, each becomes its own rule (so they are ORed). */
+		for (size_t i = 0; i < n; i++) {
+			r = seccomp_rule_add_array(ctx, action, nr, 1, &c[i]);
+			if (r < 0)
+				return err_sys(e, r, "add a rule for \"%s\"", name);
+		}
+		return 0;
+	}
+	r = seccomp_rule_add_array(ctx, action, nr, (unsigned)n, c);
+	if (r < 0)
+		return err_sys(e, r, "add a rule for \"%s\"", name);
+	return 0;
+}
+
+static int parse_flags(json_t *o, unsigned *ret, struct err *e)
+{
+	_cleanup_strv_ char **flags = NULL;
+	int r = json_get_strv(o, "", "flags", false, &flags, e);
+	if (r <= 0)
+		return r;
+	for (char **f = flags; *f; f++) {
+		if (streq(*f, "SECCOMP_FILTER_FLAG_LOG"))
+			*ret |= SECCOMP_FILTER_FLAG_LOG;
+		else if (streq(*f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			*ret |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+		else if (streq(*f, "SECCOMP_FILTER_FLAG_TSYNC"))
+			*ret |= SECCOMP_FILTER_FLAG_TSYNC;
+		else
+			return err_set(e, ERR_UNSUPPORTED, "flags: unsupported flag \"%s\"",
+				       *f);
+	}
+	return 0;
+}
+
+/* libseccomp writes the program to a descriptor: read it back. */
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_filter *f, struct err *e)
+{
+	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "memfd_create");
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return err_sys(e, r, "compile the filter");
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_sys(e, errno, "lseek");
+	char *buf;
+	size_t len;
+	r = read_all_fd(fd, SECCOMP_MAX_PROG_BYTES, &buf, &len);
+	if (r < 0)
+		return err_sys(e, r, "read the compiled filter");
+	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > 0xffff) {
+		free(buf);
+		return err_set(e, ERR_INVALID, "the compiled filter has %zu bytes", len);
+	}
+	f->prog = (struct sock_filter *)buf;
+	f->len = len / sizeof(struct sock_filter);
+	return 0;
+}
+
+static struct seccomp_filter *seccomp_build_doc(json_t *o, struct err *e);
+
+struct seccomp_filter *seccomp_filter_build(const char *json, struct err *e)
+{
+	_cleanup_json_ json_t *o = NULL;
+	if (json_parse_buffer(json, strlen(json), "linux.seccomp", &o, e) < 0)
+		return NULL;
+	struct seccomp_filter *f = seccomp_build_doc(o, e);
+	if (!f)
+		err_wrap(e, "linux.seccomp");
+	return f;
+}
+
+static struct seccomp_filter *seccomp_build_doc(json_t *o, struct err *e)
+{
+	uint32_t def_errno = EPERM, def_action;
+	if (json_get_u32(o, "", "defaultErrnoRet", false, &def_errno, e) < 0)
+		return NULL;
+	if (parse_action(o, "", "defaultAction", "defaultErrnoRet", EPERM, true, &def_action,
+			 e) < 0)
+		return NULL;
+	_cleanup_free_ char *listener = NULL;
+	if (json_get_string(o, "", "listenerPath", false, &listener, e) < 0)
+		return NULL;
+	if (listener && *listener) {
+		err_set(e, ERR_UNSUPPORTED, "listenerPath: seccomp notify is not "
+			"supported yet");
+		return NULL;
+	}
+	scmp_filter_ctx ctx = seccomp_init(def_action);
+	if (!ctx) {
+		err_set(e, ERR_INVALID, "cannot create a filter with defaultAction");
+		return NULL;
+	}
+	struct seccomp_filter *f = xnew(struct seccomp_filter, 1);
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (parse_flags(o, &f->flags, e) < 0)
+		goto fail;
+
+	_cleanup_strv_ char **archs = NULL;
+	if (json_get_strv(o, "", "architectures", false, &archs, e) < 0)
+		goto fail;
+	for (size_t i = 0; archs && archs[i]; i++) {
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_SIZE(arches); k++) {
+			if (!streq(archs[i], arches[k].name))
+				continue;
+			found = true;
+			int r = seccomp_arch_add(ctx, arches[k].arch);
+			if (r < 0 && r != -EEXIST) {
+				err_sys(e, r, "architectures[%zu]: \"%s\"", i,
+					archs[i]);
+				goto fail;
+			}
+		}
+		if (!found) {
+			err_set(e, ERR_INVALID,
+				"architectures[%zu]: unknown architecture \"%s\"", i,
+				archs[i]);
+			goto fail;
+		}
+	}
+
+	json_t *rules;
+	int r = json_get_array(o, "", "syscalls", false, &rules, e);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; r > 0 && i < json_array_size(rules); i++) {
+		_cleanup_free_ char *pi = json_path_index("syscalls", i);
+		json_t *rule = json_array_get(rules, i);
+		if (!json_is_object(rule)) {
+			err_set(e, ERR_INVALID, "%s: expected an object", pi);
+			goto fail;
+		}
+		uint32_t action;
+		_cleanup_strv_ char **names = NULL;
+		_cleanup_free_ struct scmp_arg_cmp *conds = NULL;
+		size_t n_conds;
+		bool same_index;
+		if (json_get_strv(rule, pi, "names", true, &names, e) < 0 ||
+		    parse_action(rule, pi, "action", "errnoRet", def_errno, true, &action, e) < 0 ||
+		    parse_args(rule, pi, &conds, &n_conds, &same_index, e) < 0)
+			goto fail;
+		if (action == def_action)
+			continue; /* libseccomp refuses rules that repeat the default */
+		for (char **nm = names; *nm; nm++) {
+			int nr = seccomp_syscall_resolve_name(*nm);
+			if (nr == __NR_SCMP_ERROR)
+				continue; /* unknown to this libseccomp: as runc, skip it */
+			if (add_rule(ctx, action, nr, conds, n_conds, same_index, *nm, e) < 0)
+				goto fail;
+		}
+	}
+	if (export_bpf(ctx, f, e) < 0)
+		goto fail;
+	seccomp_release(ctx);
+	return f;
+fail:
+	seccomp_release(ctx);
+	seccomp_filter_free(f);
+	return NULL;
+}
+
+int seccomp_filter_load(const struct seccomp_filter *f, struct err *e)
+{
+	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->prog};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog) < 0)
+		return err_sys(e, errno, "load the seccomp filter");
+	return 0;
+}
+
+void seccomp_filter_free(struct seccomp_filter *f)
+{
+	if (!f)
+		return;
+	free(f->prog);
+	free(f);
+}
