@@ -205,3 +205,37 @@ no_dev_tmpfs() {
 		[ -c "$BUNDLE/rootfs/$TEST_TMP/host/tun" ] || fail "the node is not in the rootfs"
 	fi
 }
+
+@test "a /dev that is a symlink out of the rootfs: nothing is made on the host" {
+	local hostdev=$TEST_TMP/hostdev
+	mkdir -p "$hostdev"
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$hostdev" "$BUNDLE/rootfs/dev"
+	args testinit stat /dev/null
+	run rt run "$ID"
+	[ -z "$(ls -A "$hostdev")" ] || fail "made on the host: $(ls -A "$hostdev")"
+	assert_no_trace "$ID"
+	no_dev_tmpfs
+	run rt run "$ID"
+	[ -z "$(ls -A "$hostdev")" ] || fail "made on the host: $(ls -A "$hostdev")"
+	assert_no_trace "$ID"
+}
+
+@test "in a user namespace the devices are the host's nodes, bound in" {
+	[ -c /dev/fuse ] || skip "the host has no /dev/fuse to bind"
+	unshare --user true 2>/dev/null || skip "user namespaces are not available here"
+	# The mapped root must reach the rootfs (mktemp made the test dir 0700).
+	chmod 0755 "$TEST_TMP"
+	cfg '.linux.namespaces += [{"type": "user"}]
+	   | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	   | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	   | .linux.devices = [{"type": "c", "path": "/dev/fuse", "major": 10, "minor": 229}]'
+	args testinit stat /dev/null
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp '^char 0666 [0-9]+:[0-9]+ 1:3$'
+	args testinit stat /dev/fuse
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp '^char [0-7]{4} [0-9]+:[0-9]+ 10:229$'
+}

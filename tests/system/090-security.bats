@@ -154,6 +154,20 @@ wait_stopped() {
 	assert_equal "$(sha256sum <"$RUNTIME")" "$before"
 }
 
+@test "a script whose interpreter is /proc/self/exe cannot reach the runtime binary" {
+	# The original CVE-2019-5736 exploit: #!/proc/self/exe runs the
+	# runtime itself inside the container.
+	local before
+	before=$(sha256sum <"$RUNTIME")
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/bin/evil.sh"
+	chmod 0755 "$BUNDLE/rootfs/bin/evil.sh"
+	args /bin/evil.sh
+	run rt run "$ID"
+	# Whatever ran there (the sealed copy), the binary on disk is unchanged.
+	assert_equal "$(sha256sum <"$RUNTIME")" "$before"
+	assert_no_trace "$ID"
+}
+
 @test "the init of a created container runs from a sealed copy: the runtime binary cannot be overwritten" {
 	local before exe
 	before=$(sha256sum <"$RUNTIME")
@@ -256,6 +270,33 @@ wait_stopped() {
 	run rt run "$ID"
 	assert_success
 	assert_output --partial "Timer List"
+}
+
+@test "masked paths stay hidden when the container's /dev/null is not the null device" {
+	# /dev bound from a directory whose "null" leads elsewhere (an image or
+	# a volume shared with another container can plant it): masking must
+	# not bind that over the masked paths (the runc CVE-2025-31133 class;
+	# the target there was /proc/sys/kernel/core_pattern).  Here the link
+	# leads to a harmless file of the rootfs.
+	[ -e /proc/timer_list ] || skip "this kernel has no /proc/timer_list"
+	echo SECRET >"$BUNDLE/rootfs/secret"
+	mkdir -p "$TEST_TMP/devdir"
+	ln -s /secret "$TEST_TMP/devdir/null"
+	cfg '.mounts |= map(select(.destination | startswith("/dev/") | not))
+	   | .mounts |= map(if .destination == "/dev"
+		then {"destination": "/dev", "type": "bind", "source": $d, "options": ["rbind"]}
+		else . end)
+	   | .linux.maskedPaths = ["/proc/timer_list"]' --arg d "$TEST_TMP/devdir"
+	args testinit read /proc/timer_list
+	run rt run "$ID"
+	refute_output --partial SECRET
+	# Either refused, or masked with the real null device.
+	[ "$status" -ne 0 ] || assert_output ""
+	assert_no_trace "$ID"
+	args testinit write /proc/timer_list overwritten
+	run rt run "$ID"
+	assert_equal "$(cat "$BUNDLE/rootfs/secret")" SECRET
+	assert_no_trace "$ID"
 }
 
 @test "masked directories are empty and read-only" {
