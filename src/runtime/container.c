@@ -152,7 +152,7 @@ static int check_config(struct launch *l, struct err *e)
 	if (c->process->terminal && !l->o->console_socket && !l->foreground)
 		return err_set(e, ERR_INVALID,
 			       "config.json: process.terminal is true: --console-socket is required");
-	if (sysctl_validate(c, e) < 0)
+	if (sysctl_validate(c, e) < 0 || rlimits_check(c->process, e) < 0)
 		return err_wrap(e, "config.json");
 	struct oci_caps caps = c->process->caps;
 	uint64_t unknown = caps_mask_unknown(&caps);

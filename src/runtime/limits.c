@@ -1,7 +1,11 @@
 /* limits.c: see limits.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/fd-util.h"
@@ -21,6 +25,34 @@ int rlimits_apply(const struct oci_process *p, struct err *e)
 			return err_sys(e, errno, "process.rlimits: set %s to %llu/%llu",
 				       rlimit_name(r->type), (unsigned long long)r->soft,
 				       (unsigned long long)r->hard);
+	}
+	return 0;
+}
+
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {{0}};
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int rlimits_check(const struct oci_process *p, struct err *e)
+{
+	bool can_raise = have_cap(CAP_SYS_RESOURCE);
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct oci_rlimit *r = &p->rlimits[i];
+		struct rlimit cur;
+		if (getrlimit((__rlimit_resource_t)r->type, &cur) < 0)
+			return err_sys(e, errno, "process.rlimits: read %s", rlimit_name(r->type));
+		uint64_t want = r->hard == UINT64_MAX ? RLIM_INFINITY : r->hard;
+		if (!can_raise && cur.rlim_max != RLIM_INFINITY && want > cur.rlim_max)
+			return err_set(e, ERR_PERMISSION,
+				       "process.rlimits: %s hard limit %llu is above the caller's %llu, "
+				       "and raising it needs CAP_SYS_RESOURCE",
+				       rlimit_name(r->type), (unsigned long long)r->hard,
+				       (unsigned long long)cur.rlim_max);
 	}
 	return 0;
 }
@@ -65,14 +97,21 @@ int sysctl_apply(int rootfd, const struct oci_config *c, struct err *e)
 {
 	for (char **p = c->linux.sysctl; p && p[0] && p[1]; p += 2) {
 		_cleanup_free_ char *rel = xstrdup(p[0]);
-		/* sysctl(8) spelling: dots separate levels, a slash stands for a
-		 * dot inside a level (an interface name such as "eth0.100"). */
-		for (char *s = rel; *s; s++)
-			*s = *s == '.' ? '/' : *s == '/' ? '.' : *s;
+		/* sysctl(8) spelling: dots separate levels and a slash stands for
+		 * a dot inside a level ("net.ipv4.conf.eth0/100.forwarding"),
+		 * unless the first separator is a slash: then it is a path. */
+		size_t first = strcspn(rel, "./");
+		if (rel[first] == '.')
+			for (char *s = rel; *s; s++)
+				*s = *s == '.' ? '/' : *s == '/' ? '.' : *s;
 		_cleanup_free_ char *path = path_join("/proc/sys", rel);
 		_cleanup_close_ int fd = path_open_in_root(rootfd, path, O_WRONLY | O_NOCTTY);
 		if (fd < 0)
 			return err_sys(e, fd, "linux.sysctl: open \"%s\"", path);
+		struct statfs sfs;
+		if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+			return err_set(e, ERR_PERMISSION,
+				       "linux.sysctl: \"%s\" is not on the container's procfs", path);
 		int r = write_all(fd, p[1], strlen(p[1]));
 		if (r < 0)
 			return err_sys(e, r, "linux.sysctl: set %s=%s", p[0], p[1]);

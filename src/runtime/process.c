@@ -227,6 +227,28 @@ static int resolve_program(const struct oci_process *p, char **ret, struct err *
 	return 0;
 }
 
+/* A variable given twice takes its last value, as with runc (which sets
+ * them one by one with setenv); order of first appearance is kept. */
+static char **env_dedupe(char *const *env)
+{
+	char **out = NULL;
+	size_t n = strv_length(env);
+	for (size_t i = 0; i < n; i++) {
+		size_t klen = strcspn(env[i], "=");
+		bool replaced = false;
+		for (size_t j = 0; out && out[j]; j++)
+			if (strncmp(out[j], env[i], klen) == 0 && out[j][klen] == '=') {
+				free(out[j]);
+				out[j] = xstrdup(env[i]);
+				replaced = true;
+				break;
+			}
+		if (!replaced)
+			strv_push(&out, env[i]);
+	}
+	return out ? out : xnew(char *, 1);
+}
+
 static int wait_for_start(struct init_state *s, int selffd, struct err *e)
 {
 	struct init_ctx *ctx = s->ctx;
@@ -321,16 +343,11 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 			      state_json, &e) < 0)
 			fail(&s, &e);
 	}
+	if (sysctl_apply(rootfd, c, &e) < 0 || rootfs_protect(rootfd, c, &e) < 0)
+		fail(&s, &e);
 
-	if (rootfs_enter(rootfd, ctx->no_pivot, &e) < 0)
-		fail(&s, &e);
-	close(rootfd);
-	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		err_sys(&e, errno, "open /");
-		fail(&s, &e);
-	}
-	if (sysctl_apply(rootfd, c, &e) < 0 || rootfs_finish(rootfd, c, &e) < 0)
+	if (rootfs_enter(rootfd, ctx->no_pivot, &e) < 0 ||
+	    rootfs_propagate(c->linux.rootfs_propagation, &e) < 0)
 		fail(&s, &e);
 	close(rootfd);
 
@@ -357,8 +374,6 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 
 	if (!ctx->no_new_keyring)
 		(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, ctx->id);
-	if (rlimits_apply(p, &e) < 0)
-		fail(&s, &e);
 	/* Only stdio and the preserved descriptors survive the exec. */
 	if (close_range(3 + (unsigned)ctx->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		err_sys(&e, errno, "close_range");
@@ -402,8 +417,9 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		}
 	}
 	_cleanup_free_ char *prog = NULL;
-	if (resolve_program(p, &prog, &e) < 0)
+	if (resolve_program(p, &prog, &e) < 0 || rlimits_apply(p, &e) < 0)
 		fail(&s, &e);
+	_cleanup_strv_ char **env = env_dedupe(p->env);
 	/* Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it
 	 * until then.  execve recomputes the sets from bounding, inheritable
 	 * and ambient, so it does not survive into the program. */
@@ -421,7 +437,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	/* The last step: from here on only execve. */
 	if (ctx->seccomp && seccomp_filter_load(ctx->seccomp, &e) < 0)
 		fail(&s, &e);
-	execve(prog, p->args, p->env);
+	execve(prog, p->args, env);
 	err_sys(&e, errno, "exec \"%s\"", p->args[0]);
 	fail(&s, &e);
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,7 +54,24 @@ int rootfs_enter(int rootfd, bool no_pivot, struct err *e)
 	return 0;
 }
 
-static int mask_path(int rootfd, const char *path, struct err *e)
+/* The null device masked files are covered with: the host's, checked to
+ * be the 1:3 character device.  Never the container's /dev/null, which the
+ * container's own files decide (a symlink there would make a mask expose
+ * or alias any file: the runc CVE-2025-31133 class). */
+static int open_null(struct err *e)
+{
+	int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "open the host's /dev/null");
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return err_set(e, ERR_INVALID, "the host's /dev/null is not the null device");
+	}
+	return fd;
+}
+
+static int mask_path(int rootfd, int nullfd, const char *path, struct err *e)
 {
 	_cleanup_close_ int target = path_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
 	if (target == -ENOENT || target == -ENOTDIR)
@@ -71,7 +89,7 @@ static int mask_path(int rootfd, const char *path, struct err *e)
 			return err_wrap(e, "linux.maskedPaths: \"%s\"", path);
 		return 0;
 	}
-	if (mount_bind_fd(-1, "/dev/null", target, false, 0, e) < 0)
+	if (mount_bind_fd(nullfd, "/dev/null", target, false, 0, e) < 0)
 		return err_wrap(e, "linux.maskedPaths: \"%s\"", path);
 	return 0;
 }
@@ -89,28 +107,33 @@ static int readonly_path(int rootfd, const char *path, struct err *e)
 	_cleanup_close_ int top = path_open_in_root(rootfd, path, O_PATH);
 	if (top < 0)
 		return err_sys(e, top, "linux.readonlyPaths: \"%s\"", path);
-	if (mount_setattr_fd(top, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						MOUNT_ATTR_NOEXEC,
-			     0, 0, e) < 0)
+	if (mount_setattr_fd(top, true, MOUNT_ATTR_RDONLY, 0, 0, e) < 0)
 		return err_wrap(e, "linux.readonlyPaths: \"%s\"", path);
 	return 0;
 }
 
-int rootfs_finish(int rootfd, const struct oci_config *c, struct err *e)
+int rootfs_protect(int rootfd, const struct oci_config *c, struct err *e)
 {
 	const struct oci_linux *l = &c->linux;
-	if (l->rootfs_propagation && mount(NULL, "/", NULL, l->rootfs_propagation, NULL) < 0)
-		return err_sys(e, errno, "linux.rootfsPropagation");
-	for (char **p = l->masked_paths; p && *p; p++)
-		if (mask_path(rootfd, *p, e) < 0)
-			return -1;
+	if (l->masked_paths && l->masked_paths[0]) {
+		_cleanup_close_ int nullfd = open_null(e);
+		if (nullfd < 0)
+			return err_wrap(e, "linux.maskedPaths");
+		for (char **p = l->masked_paths; *p; p++)
+			if (mask_path(rootfd, nullfd, *p, e) < 0)
+				return -1;
+	}
 	for (char **p = l->readonly_paths; p && *p; p++)
 		if (readonly_path(rootfd, *p, e) < 0)
 			return -1;
-	if (c->root_readonly) {
-		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root < 0 || mount_setattr_fd(root, false, MOUNT_ATTR_RDONLY, 0, 0, e) < 0)
-			return err_wrap(e, "root.readonly");
-	}
+	if (c->root_readonly && mount_setattr_fd(rootfd, false, MOUNT_ATTR_RDONLY, 0, 0, e) < 0)
+		return err_wrap(e, "root.readonly");
+	return 0;
+}
+
+int rootfs_propagate(unsigned long propagation, struct err *e)
+{
+	if (propagation && mount(NULL, "/", NULL, propagation, NULL) < 0)
+		return err_sys(e, errno, "linux.rootfsPropagation");
 	return 0;
 }

@@ -7,7 +7,7 @@ load helpers
 
 # create the container with its stdio on files; sets PID to its init.
 create_detached() {
-	rt create --pid-file "$TEST_TMP/pid" "$@" "$ID" </dev/null >"$TEST_TMP/out" 2>&1 ||
+	rt create --pid-file "$TEST_TMP/pid" "$ID" </dev/null >"$TEST_TMP/out" 2>&1 ||
 		fail "create failed: $(cat "$TEST_TMP/out")"
 	PID=$(cat "$TEST_TMP/pid")
 }
