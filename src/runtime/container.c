@@ -318,7 +318,13 @@ static int serve_init(struct launch *l, struct err *e)
 			    hooks_run(&l->cfg->hooks[OCI_HOOK_CREATE_RUNTIME],
 				      OCI_HOOK_CREATE_RUNTIME, st, e) < 0)
 				return -1;
-			if (sync_send(l->sync_parent, SYNC_HOOKS_DONE, 0, st, strlen(st), -1) < 0)
+			/* The init's hooks: createContainer sees "creating",
+			 * startContainer (after start) "created". */
+			_cleanup_free_ char *created = state_json(l, "created", l->pid);
+			_cleanup_strbuf_ struct strbuf both = STRBUF_INIT;
+			strbuf_add(&both, st, strlen(st) + 1);
+			strbuf_addstr(&both, created);
+			if (sync_send(l->sync_parent, SYNC_HOOKS_DONE, 0, both.buf, both.len, -1) < 0)
 				return err_set(e, ERR_IO, "container init exited");
 			break;
 		}
@@ -494,7 +500,7 @@ int runtime_create(const struct runtime_ctx *rt, const struct runtime_create_opt
 static void run_poststart(const struct oci_config *cfg, const char *state)
 {
 	_cleanup_err_ struct err e = ERR_INIT;
-	if (hooks_run(&cfg->hooks[OCI_HOOK_POSTSTART], OCI_HOOK_POSTSTART, state, &e) < 0)
+	if (hooks_run_all(&cfg->hooks[OCI_HOOK_POSTSTART], OCI_HOOK_POSTSTART, state, &e) < 0)
 		log_warn("%s", err_msg(&e));
 }
 

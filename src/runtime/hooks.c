@@ -149,3 +149,18 @@ int hooks_run(const struct oci_hook_list *l, enum oci_hook_kind kind, const char
 			return -1;
 	return 0;
 }
+
+int hooks_run_all(const struct oci_hook_list *l, enum oci_hook_kind kind,
+		  const char *state_json, struct err *e)
+{
+	_cleanup_strbuf_ struct strbuf all = STRBUF_INIT;
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_err_ struct err one = ERR_INIT;
+		if (run_one(&l->hooks[i], oci_hook_kind_name(kind), i, state_json, &one) == 0)
+			continue;
+		strbuf_addf(&all, "%s%s", all.len ? "; " : "", err_msg(&one));
+	}
+	if (!all.len)
+		return 0;
+	return err_set(e, ERR_IO, "%s", all.buf);
+}

@@ -12,5 +12,11 @@
 #include "base/err.h"
 #include "oci/config.h"
 
+/* Run the hooks of one kind in order and stop at the first failure. */
 int hooks_run(const struct oci_hook_list *l, enum oci_hook_kind kind, const char *state_json,
 	      struct err *e);
+/* Run all of them even when some fail (poststart, poststop: the spec
+ * makes a failure a warning and the remaining hooks still run); e then
+ * holds every failure, separated by "; ". */
+int hooks_run_all(const struct oci_hook_list *l, enum oci_hook_kind kind,
+		  const char *state_json, struct err *e);

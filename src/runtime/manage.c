@@ -191,7 +191,8 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, str
 				.annotations = rec.annotations,
 			};
 			_cleanup_free_ char *js = oci_state_to_json(&s, false);
-			if (hooks_run(&cfg->hooks[OCI_HOOK_POSTSTOP], OCI_HOOK_POSTSTOP, js, &he) < 0)
+			if (hooks_run_all(&cfg->hooks[OCI_HOOK_POSTSTOP], OCI_HOOK_POSTSTOP, js, &he) <
+			    0)
 				log_warn("%s", err_msg(&he));
 		} else {
 			log_warn("poststop hooks: %s", err_msg(&he));

@@ -130,6 +130,8 @@ static void fs_log(int fsfd, struct strbuf *sb)
 		ssize_t n = read(fsfd, buf, sizeof(buf) - 1);
 		if (n <= 0)
 			break;
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+			n--;
 		buf[n] = '\0';
 		if (n > 2 && buf[1] == ' ')
 			strbuf_addf(sb, "%s%s", sb->len ? "; " : "", buf + 2);

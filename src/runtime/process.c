@@ -300,6 +300,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	const struct oci_process *p = c->process;
 	struct sync_msg m;
 	_cleanup_free_ char *state_json = NULL;
+	const char *state_created = NULL;
 	int rootfd = -1, master = -1, slave = -1, selffd = -1;
 
 	process_reset_signals();
@@ -337,7 +338,11 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 				err_set(&e, ERR_IO, "talk to the parent");
 			fail(&s, &e);
 		}
+		/* Two documents: "creating" for createContainer, then
+		 * "created" for startContainer. */
 		state_json = TAKE_PTR(m.payload);
+		size_t first = strlen(state_json);
+		state_created = first < m.len ? state_json + first + 1 : state_json;
 		sync_msg_clear(&m);
 		if (hooks_run(&c->hooks[OCI_HOOK_CREATE_CONTAINER], OCI_HOOK_CREATE_CONTAINER,
 			      state_json, &e) < 0)
@@ -386,8 +391,8 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		_exit(1);
 	if (wait_for_start(&s, selffd, &e) < 0)
 		fail(&s, &e);
-	if (hooks_run(&c->hooks[OCI_HOOK_START_CONTAINER], OCI_HOOK_START_CONTAINER, state_json,
-		      &e) < 0)
+	if (hooks_run(&c->hooks[OCI_HOOK_START_CONTAINER], OCI_HOOK_START_CONTAINER,
+		      state_created, &e) < 0)
 		fail(&s, &e);
 
 	struct oci_caps caps = p->caps;

@@ -40,10 +40,17 @@ int rootfs_enter(int rootfd, bool no_pivot, struct err *e)
 		if (chroot(".") < 0)
 			return err_sys(e, errno, "chroot");
 	} else {
+		_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (oldroot < 0)
+			return err_sys(e, errno, "open the old root");
 		if (syscall(SYS_pivot_root, ".", ".") < 0)
 			return err_sys(e, errno, "pivot_root");
-		/* The old root is now stacked under "/": keep its unmount
-		 * from propagating anywhere, then detach it. */
+		/* The old root is now stacked on "/".  Step onto it (the cwd is
+		 * still the new root, whose own mounts must keep their
+		 * propagation), make it a slave so its unmount reaches nothing
+		 * else, and detach it. */
+		if (fchdir(oldroot) < 0)
+			return err_sys(e, errno, "chdir to the old root");
 		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 			return err_sys(e, errno, "make the old root a slave");
 		if (umount2(".", MNT_DETACH) < 0)

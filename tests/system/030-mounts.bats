@@ -262,13 +262,13 @@ mount_line() {
 	assert_no_trace "$ID"
 
 	cfg '.mounts[-1].options = ["size=1m"] | .mounts[-1].type = "nosuchfs"'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "mounts[$i] \"/scratch\": filesystem type \"nosuchfs\" is not known to this kernel"
 	assert_no_trace "$ID"
 
 	cfg ".mounts[-1] = {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$TEST_TMP/absent\", \"options\": [\"bind\"]}"
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "mounts[$i] \"/data\": bind source \"$TEST_TMP/absent\": No such file or directory"
 	assert_no_trace "$ID"
@@ -290,6 +290,18 @@ mount_line() {
 	args testinit mounts
 	run rt run "$ID"
 	assert_success
+	check_cgroup_mount
+	# also without a cgroup namespace (the container's own directories)
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+	args testinit mounts
+	run rt run "$ID"
+	assert_success
+	check_cgroup_mount
+}
+
+# check_cgroup_mount: $output (mountinfo in the container) has the host's
+# hierarchies under /sys/fs/cgroup, all read-only, and none is writable.
+check_cgroup_mount() {
 	local inside host
 	inside=$(mi_fields <<<"$output" | awk '$1 ~ "^/sys/fs/cgroup" && $3 ~ /^cgroup2?$/ {print $1}' | sort)
 	host=$(mi_fields </proc/self/mountinfo | awk '$1 ~ "^/sys/fs/cgroup" && $3 ~ /^cgroup2?$/ {print $1}' | sort -u)

@@ -7,6 +7,7 @@ ALL_NS="pid net ipc uts mnt cgroup user time"
 
 # Shell tools in the container: the host's static busybox.
 add_busybox() {
+	[ -x /bin/busybox ] || skip "needs a static /bin/busybox (package busybox-static)"
 	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
 }
 
@@ -51,6 +52,21 @@ user_ns_config() {
 		[ "$mine" != "$theirs" ] || fail "the $n namespace is the runtime's ($mine)"
 	done
 	assert_no_trace "$ID"
+}
+
+@test "a new cgroup namespace is rooted at the container's cgroup" {
+	args testinit cat /proc/self/cgroup
+	run rt run "$ID"
+	assert_success
+	[ -n "$output" ] || fail "no /proc/self/cgroup"
+	local below
+	below=$(grep -v ':/$' <<<"$output" || true)
+	assert_equal "$below" ""
+	# without one, the container sees where its cgroup lies
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp ":/.*/$ID$"
 }
 
 @test "a namespace left out of linux.namespaces is the runtime's" {
@@ -122,13 +138,13 @@ user_ns_config() {
 
 	echo "not a namespace" >"$TEST_TMP/file"
 	cfg '.linux.namespaces |= map(if .type == "network" then .path = $f else . end)' --arg f "$TEST_TMP/file"
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "linux.namespaces: \"$TEST_TMP/file\" is not a network namespace"
 	assert_no_trace "$ID"
 
 	cfg '.linux.namespaces |= map(if .type == "network" then .path = $f else . end)' --arg f "$TEST_TMP/absent"
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "linux.namespaces: open network namespace \"$TEST_TMP/absent\": No such file or directory"
 	assert_no_trace "$ID"
@@ -144,7 +160,7 @@ user_ns_config() {
 	assert_no_trace "$ID"
 	# the proc name of a namespace is not its spec name
 	cfg '.linux.namespaces[-1].type = "net"'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "linux.namespaces[$i].type: unknown namespace type \"net\""
 	assert_no_trace "$ID"

@@ -29,6 +29,7 @@ container_hook() {
 }
 
 setup_all_hooks() {
+	[ -x /bin/busybox ] || skip "needs a static /bin/busybox (package busybox-static)"
 	make_host_hook
 	mkdir "$TEST_TMP/log"
 	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
@@ -52,19 +53,32 @@ sh_hook() {
 @test "the six kinds of hooks run in order: create, start, delete" {
 	setup_all_hooks
 	args testinit pause
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_success
-	run cat "$TEST_TMP/log/log"
-	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating'
+	run cut -d' ' -f1 "$TEST_TMP/log/log"
+	assert_output $'prestart\ncreateRuntime\ncreateContainer'
 	run rt start "$ID"
 	assert_success
-	run cat "$TEST_TMP/log/log"
-	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating\nstartContainer created\npoststart running'
+	run cut -d' ' -f1 "$TEST_TMP/log/log"
+	assert_output $'prestart\ncreateRuntime\ncreateContainer\nstartContainer\npoststart'
 	run rt delete --force "$ID"
 	assert_success
-	run cat "$TEST_TMP/log/log"
-	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating\nstartContainer created\npoststart running\npoststop stopped'
+	run cut -d' ' -f1 "$TEST_TMP/log/log"
+	assert_output $'prestart\ncreateRuntime\ncreateContainer\nstartContainer\npoststart\npoststop'
 	assert_no_trace "$ID"
+}
+
+@test "each hook sees the status of its point in the lifecycle" {
+	setup_all_hooks
+	args testinit pause
+	rt create "$ID" </dev/null >"$TEST_TMP/out" 2>&1
+	rt start "$ID"
+	rt delete --force "$ID"
+	run grep -v '^startContainer' "$TEST_TMP/log/log"
+	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating\npoststart running\npoststop stopped'
+	# start was called; the program is not executed yet: "created"
+	run grep '^startContainer' "$TEST_TMP/log/log"
+	assert_output "startContainer created"
 }
 
 @test "the hooks get the state on stdin: ociVersion, id, pid, bundle, status" {
@@ -77,9 +91,9 @@ sh_hook() {
 	pid=$(cat "$TEST_TMP/pid")
 	bundle=$(realpath "$BUNDLE")
 	for k in prestart createRuntime createContainer startContainer poststart poststop; do
-		run jq -r '[.ociVersion, .id, .bundle] | join(" ")' "$TEST_TMP/log/state-$k.json"
+		run jq -r '[.ociVersion, .id, .bundle, (.status | type)] | join(" ")' "$TEST_TMP/log/state-$k.json"
 		assert_success
-		assert_output "1.2.1 $ID $bundle"
+		assert_output "1.2.1 $ID $bundle string"
 	done
 	# the pid is the container's, as the host sees it, while it runs
 	for k in prestart createRuntime createContainer poststart; do
@@ -95,7 +109,8 @@ sh_hook() {
 	assert_success
 	# poststart runs once the program is started, alongside it
 	run grep -v '^poststart' "$TEST_TMP/log/log"
-	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating\nstartContainer created\nprocess\npoststop stopped'
+	run cut -d' ' -f1 <<<"$output"
+	assert_output $'prestart\ncreateRuntime\ncreateContainer\nstartContainer\nprocess\npoststop'
 	run grep -c '^poststart running$' "$TEST_TMP/log/log"
 	assert_output 1
 	assert_no_trace "$ID"
@@ -136,7 +151,7 @@ sh_hook() {
 	for kind in prestart createRuntime createContainer; do
 		cfg 'del(.hooks)'
 		sh_hook "$kind" "echo $kind went wrong >&2; exit $n"
-		run rt create "$ID"
+		run rt_create "$ID"
 		assert_failure
 		assert_output --partial "$kind hook 0 \"/bin/sh\": exited with status $n: $kind went wrong"
 		assert_no_trace "$ID"
@@ -148,7 +163,7 @@ sh_hook() {
 	done
 	# a hook program that is not there
 	cfg 'del(.hooks) | .hooks.createRuntime = [{"path": "/nonexistent/hook"}]'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial 'createRuntime hook 0 "/nonexistent/hook"'
 	assert_output --partial "No such file or directory"
@@ -156,6 +171,7 @@ sh_hook() {
 }
 
 @test "a failing startContainer hook fails start; the container can be deleted" {
+	[ -x /bin/busybox ] || skip "needs a static /bin/busybox (package busybox-static)"
 	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
 	cfg '.hooks.startContainer = [{"path": "/bin/busybox", "args": ["busybox", "sh", "-c", "echo no start; exit 9"]}]'
 	args testinit pause
@@ -229,7 +245,7 @@ sh_hook() {
 
 @test "a hook that runs past its timeout is killed and reported" {
 	cfg '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "4127"], "timeout": 1}]'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial 'prestart hook 0 "/bin/sleep": timed out after 1 s'
 	assert_no_trace "$ID"
@@ -248,12 +264,12 @@ sh_hook() {
 
 @test "a hook timeout must be positive and a hook path absolute" {
 	cfg '.hooks.prestart = [{"path": "/bin/true", "timeout": 0}]'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial "hooks.prestart[0].timeout: must be between 1 and 86400 seconds"
 	assert_no_trace "$ID"
 	cfg '.hooks.prestart = [{"path": "true"}]'
-	run rt create "$ID"
+	run rt_create "$ID"
 	assert_failure
 	assert_output --partial 'hooks.prestart[0].path: "true" is not an absolute path'
 	assert_no_trace "$ID"

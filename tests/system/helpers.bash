@@ -23,10 +23,22 @@ cfg() { # cfg JQ-FILTER [jq args...]: edit $BUNDLE/config.json in place
 		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
-args() { # args CMD...: set process.args
-	local a
-	a=$(jq -cn '$ARGS.positional' --args "$@")
-	cfg '.process.args = $a' --argjson a "$a"
+args() { # args CMD...: set process.args (any strings, "-c" and "--x" too)
+	local a="" x
+	for x in "$@"; do
+		a+="${a:+,}$(printf '%s' "$x" | jq -Rs .)"
+	done
+	cfg '.process.args = $a' --argjson a "[$a]"
+}
+
+# rt_create ARGS...: `create` with the container's stdio on files, not on
+# the test's output pipe (the created container keeps its stdio, and bats
+# would wait for it); prints what create printed.
+rt_create() {
+	local rc=0
+	rt create "$@" </dev/null >"$TEST_TMP/create.out" 2>&1 || rc=$?
+	cat "$TEST_TMP/create.out"
+	return $rc
 }
 
 make_bundle() { # make_bundle DIR: a bundle with the test program as its root
