@@ -43,7 +43,8 @@ check-fast: deps-check build
 
 install: build
 	$(MESON) configure $(BUILD) --prefix=$(PREFIX) >/dev/null
-	DESTDIR=$(DESTDIR) $(MESON) install -C $(BUILD) --no-rebuild
+	ninja -C $(BUILD)
+	DESTDIR=$(DESTDIR) $(MESON) install -C $(BUILD)
 
 bench: deps-check build
 	@bench/runtime.sh $(BUILD)/src/cmd/berth-runtime
