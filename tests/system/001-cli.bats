@@ -69,3 +69,13 @@ load helpers
 	assert_output --partial "systemd cgroup driver is not supported"
 	assert_no_trace "$ID"
 }
+
+@test "meson install (what make install runs) puts berth-runtime under DESTDIR/PREFIX/bin" {
+	local prefix
+	prefix=$(meson introspect "$BERTH_BUILD" --buildoptions | jq -r '.[] | select(.name == "prefix") | .value')
+	run meson install -C "$BERTH_BUILD" --no-rebuild --destdir "$TEST_TMP/pkg"
+	assert_success
+	run "$TEST_TMP/pkg$prefix/bin/berth-runtime" --version
+	assert_success
+	assert_line --regexp '^berth-runtime version '
+}
