@@ -522,6 +522,9 @@ int runtime_run(const struct runtime_ctx *rt, const struct runtime_run_opts *o, 
 	 * or brings the reason the exec failed. */
 	struct sync_msg m;
 	_cleanup_err_ struct err start_err = ERR_INIT;
+	/* The program must find our terminal's size from its first instruction. */
+	if (l.master >= 0)
+		foreground_pass_winsize(l.master);
 	int r = sync_send(l.sync_parent, SYNC_START, 0, NULL, 0, -1);
 	if (r == 0 && sync_recv(l.sync_parent, &m, &start_err) == 0) {
 		if (m.type == SYNC_ERROR) {

@@ -26,7 +26,7 @@ static bool copy_some(int from, int to)
 	return write_all(to, buf, (size_t)n) == 0;
 }
 
-static void pass_winsize(int master)
+void foreground_pass_winsize(int master)
 {
 	struct winsize ws;
 	if (master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
@@ -49,7 +49,7 @@ int foreground_wait(pid_t pid, int pidfd, int master, int *ret_status, struct er
 		cfmakeraw(&t);
 		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
-	pass_winsize(master);
+	foreground_pass_winsize(master);
 	bool in_open = master >= 0, out_open = master >= 0;
 	for (;;) {
 		struct pollfd p[4] = {
@@ -67,7 +67,7 @@ int foreground_wait(pid_t pid, int pidfd, int master, int *ret_status, struct er
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if ((int)si.ssi_signo == SIGWINCH)
-					pass_winsize(master);
+					foreground_pass_winsize(master);
 				else
 					pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
 			}

@@ -12,3 +12,5 @@
 /* Wait for pid (pidfd) to exit; *ret_status is its exit code, or 128 +
  * the signal that killed it.  master is the pty master or -1. */
 int foreground_wait(pid_t pid, int pidfd, int master, int *ret_status, struct err *e);
+/* Give the pty our terminal's window size (no-op when stdin is no tty). */
+void foreground_pass_winsize(int master);

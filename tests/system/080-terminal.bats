@@ -50,6 +50,10 @@ setup() {
 	cfg '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 111}'
 }
 
+# rtt ARGS...: rt, stopped after 30s (a program that waits on the pty for
+# input that never comes fails the test instead of hanging the suite).
+rtt() { timeout 30 "$RUNTIME" --root "$STATE" "$@"; }
+
 teardown() {
 	if [ -n "${RECV_PID:-}" ] && kill -0 "$RECV_PID" 2>/dev/null; then
 		kill "$RECV_PID" 2>/dev/null
@@ -65,7 +69,7 @@ teardown() {
 	assert_success
 	run rt state "$ID"
 	assert_output --partial '"status": "created"'
-	run rt start "$ID"
+	run rtt start "$ID"
 	assert_success
 	wait_recvtty
 	assert_output "tty /dev/pts/0 33 111"
@@ -78,13 +82,13 @@ teardown() {
 	# cat of a missing file: the error is written to stderr.
 	args testinit cat /no/such/file
 	start_recvtty
-	run rt run --console-socket "$SOCK" "$ID"
+	run rtt run --console-socket "$SOCK" "$ID"
 	assert_equal "$status" 1
 	wait_recvtty
 	assert_output "/no/such/file: No such file or directory"
 	args testinit echo out
 	start_recvtty
-	run rt run --console-socket "$SOCK" "$ID"
+	run rtt run --console-socket "$SOCK" "$ID"
 	assert_success
 	wait_recvtty
 	assert_output "out"
@@ -94,7 +98,7 @@ teardown() {
 @test "/dev/console in the container is the pty" {
 	args testinit stat /dev/console
 	start_recvtty
-	run rt run --console-socket "$SOCK" "$ID"
+	run rtt run --console-socket "$SOCK" "$ID"
 	assert_success
 	wait_recvtty
 	assert_output --regexp '^char [0-7]+ [0-9]+:[0-9]+ 13[6-9]:0$'
@@ -105,7 +109,7 @@ teardown() {
 	args testinit cat
 	# A line, then ^D at the start of the next line: end of input.
 	start_recvtty --input $'hello tty\n\x04'
-	run rt run --console-socket "$SOCK" "$ID"
+	run rtt run --console-socket "$SOCK" "$ID"
 	assert_success
 	wait_recvtty
 	# The pty echoes the line, then cat writes it back.
@@ -116,7 +120,7 @@ teardown() {
 @test "run -d --console-socket: the pty outlives the runtime" {
 	args testinit tty
 	start_recvtty
-	run rt run -d --console-socket "$SOCK" "$ID"
+	run rtt run -d --console-socket "$SOCK" "$ID"
 	assert_success
 	wait_recvtty
 	assert_output "tty /dev/pts/0 33 111"
@@ -133,7 +137,7 @@ teardown() {
 	assert_failure
 	assert_output --partial "--console-socket"
 	assert_no_trace "$ID"
-	run rt run -d "$ID"
+	run rtt run -d "$ID"
 	assert_failure
 	assert_output --partial "--console-socket"
 	assert_no_trace "$ID"
@@ -149,11 +153,11 @@ teardown() {
 
 @test "a foreground run without --console-socket proxies the pty" {
 	args testinit tty
-	run rt run "$ID" </dev/null
+	run rtt run "$ID" </dev/null
 	assert_success
 	assert_equal "${output//$'\r'/}" "tty /dev/pts/0 33 111"
 	args testinit exit 7
-	run rt run "$ID" </dev/null
+	run rtt run "$ID" </dev/null
 	assert_equal "$status" 7
 	assert_no_trace "$ID"
 }
@@ -162,11 +166,8 @@ teardown() {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	[ -x /bin/busybox ] || skip "no /bin/busybox for a shell in the container"
 	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
-	# The size reaches the pty once the program runs (as with runc), so
-	# the program looks a moment later.
-	# (not through args: jq would take the -c for itself)
-	cfg '.process.args = ["/bin/busybox", "sh", "-c", $s]' \
-		--arg s '/bin/busybox tty; /bin/busybox sleep 0.5; /bin/busybox stty size'
+	# The size is on the pty before the program starts: it looks at once.
+	args /bin/busybox sh -c '/bin/busybox tty; /bin/busybox stty size'
 	run script -qec "stty rows 21 cols 71; $RUNTIME --root $STATE run $ID" /dev/null </dev/null
 	assert_success
 	assert_line --partial "/dev/pts/0"

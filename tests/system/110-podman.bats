@@ -17,8 +17,8 @@ IMAGE=localhost/berth-busybox:test
 eval "helpers_$(declare -f setup)"
 eval "helpers_$(declare -f teardown)"
 
-pm() {
-	CONTAINERS_CONF=$PM/containers.conf podman --root "$PM/store" --runroot "$PM/run" \
+pm() { # podman on our store; stopped after 2 minutes rather than hang the suite
+	CONTAINERS_CONF=$PM/containers.conf timeout 120 podman --root "$PM/store" --runroot "$PM/run" \
 		--tmpdir "$PM/tmp" --storage-driver vfs --cgroup-manager cgroupfs \
 		--events-backend file --runtime "$RUNTIME" "$@"
 }
