@@ -351,3 +351,37 @@ wait_stopped() {
 	run rt run "$ID"
 	assert_success
 }
+
+@test "pivot_root leaves none of the host's mounts in the container" {
+	mkdir -p "$TEST_TMP/hostmnt"
+	mount -t tmpfs berth-host-only "$TEST_TMP/hostmnt"
+	args testinit mounts
+	run rt run "$ID"
+	umount "$TEST_TMP/hostmnt"
+	assert_success
+	assert_line --regexp '^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / '
+	refute_output --partial berth-host-only
+	refute_output --partial "$TEST_TMP/hostmnt"
+}
+
+@test "--no-pivot runs the container in a chroot of its root" {
+	args testinit ls /
+	run rt run --no-pivot "$ID"
+	assert_success
+	assert_line bin
+	assert_line proc
+	refute_line work
+	assert_no_trace "$ID"
+}
+
+@test "the container joins a session keyring of its own unless --no-new-keyring" {
+	# /proc/keys is masked by default: unmask it to look.
+	cfg '.linux.maskedPaths -= ["/proc/keys"]'
+	args testinit cat /proc/keys
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp "keyring +$ID: "
+	run rt run --no-new-keyring "$ID"
+	assert_success
+	refute_output --regexp "keyring +$ID: "
+}
