@@ -41,6 +41,8 @@ for build in "$@"; do
 	done
 	echo "# === system tests ($build)"
 	export BERTH_BUILD=$build
+	# No test may hang the suite: bats fails one that runs past this.
+	export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 	count "system" < <(bats --tap "$top/tests/system" 2>&1)
 done
 if [ ${#failures[@]} -gt 0 ]; then

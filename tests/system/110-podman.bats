@@ -17,8 +17,12 @@ IMAGE=localhost/berth-busybox:test
 eval "helpers_$(declare -f setup)"
 eval "helpers_$(declare -f teardown)"
 
-pm() { # podman on our store; stopped after 2 minutes rather than hang the suite
-	CONTAINERS_CONF=$PM/containers.conf timeout 120 podman --root "$PM/store" --runroot "$PM/run" \
+# podman on our store; stopped after 2 minutes rather than hang the suite.
+# --foreground keeps podman in the terminal's foreground process group:
+# otherwise `podman run -t` under script(1) is stopped by SIGTTOU when it
+# puts the terminal in raw mode.
+pm() {
+	CONTAINERS_CONF=$PM/containers.conf timeout --foreground -k 10 120 podman --root "$PM/store" --runroot "$PM/run" \
 		--tmpdir "$PM/tmp" --storage-driver vfs --cgroup-manager cgroupfs \
 		--events-backend file --runtime "$RUNTIME" "$@"
 }
