@@ -469,25 +469,6 @@ static int parse_time_offsets(struct oci_linux *l, json_t *lin, struct err *e)
 	return 0;
 }
 
-static int parse_propagation(const char *s, unsigned long *ret)
-{
-	static const struct {
-		const char *name;
-		unsigned long flags;
-	} t[] = {
-		{"shared", MS_SHARED},	     {"rshared", MS_SHARED | MS_REC},
-		{"slave", MS_SLAVE},	     {"rslave", MS_SLAVE | MS_REC},
-		{"private", MS_PRIVATE},     {"rprivate", MS_PRIVATE | MS_REC},
-		{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (streq(s, t[i].name)) {
-			*ret = t[i].flags;
-			return 0;
-		}
-	return -1;
-}
-
 static int parse_linux(struct oci_config *c, json_t *doc, struct err *e)
 {
 	struct oci_linux *l = &c->linux;
@@ -511,7 +492,7 @@ static int parse_linux(struct oci_config *c, json_t *doc, struct err *e)
 	_cleanup_free_ char *prop = NULL;
 	if (json_get_string(lin, "linux", "rootfsPropagation", false, &prop, e) < 0)
 		return -1;
-	if (prop && *prop && parse_propagation(prop, &l->rootfs_propagation) < 0)
+	if (prop && *prop && propagation_from_name(prop, &l->rootfs_propagation) < 0)
 		return err_set(e, ERR_INVALID,
 			       "linux.rootfsPropagation: unknown propagation \"%s\"", prop);
 	r = json_get_object(lin, "linux", "resources", false, &sub, e);

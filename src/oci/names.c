@@ -1,5 +1,6 @@
 /* names.c: see names.h. */
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include "oci/names.h"
@@ -94,4 +95,24 @@ const char *rlimit_name(int type)
 		if (rlimits[i].type == type)
 			return rlimits[i].name;
 	return NULL;
+}
+
+static const struct {
+	const char *name;
+	unsigned long flags;
+} propagations[] = {
+	{"shared", MS_SHARED},	       {"rshared", MS_SHARED | MS_REC},
+	{"slave", MS_SLAVE},	       {"rslave", MS_SLAVE | MS_REC},
+	{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+int propagation_from_name(const char *name, unsigned long *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
+		if (streq(name, propagations[i].name)) {
+			*ret = propagations[i].flags;
+			return 0;
+		}
+	return -1;
 }

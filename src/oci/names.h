@@ -36,3 +36,7 @@ int cap_last_known(void);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 when unknown. */
 int rlimit_from_name(const char *name);
 const char *rlimit_name(int type);
+
+/* Mount propagation by its mount(8) name ("rshared" -> MS_SHARED | MS_REC);
+ * returns -1 when unknown. */
+int propagation_from_name(const char *name, unsigned long *ret);

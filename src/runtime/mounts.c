@@ -34,16 +34,6 @@ static const struct attr_opt attr_opts[] = {
 	{"norelatime", MOUNT_ATTR_STRICTATIME, false}, {"nostrictatime", MOUNT_ATTR_RELATIME, false},
 };
 
-static const struct {
-	const char *name;
-	unsigned long flags;
-} prop_opts[] = {
-	{"shared", MS_SHARED},	       {"rshared", MS_SHARED | MS_REC},
-	{"slave", MS_SLAVE},	       {"rslave", MS_SLAVE | MS_REC},
-	{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-};
-
 /* Accepted and without effect here: fstab-only words, and runc's
  * "tmpcopyup" (copying image content into a tmpfs is the engine's job). */
 static const char *const ignored_opts[] = {
@@ -104,11 +94,8 @@ int mount_opts_parse(char *const *options, struct mount_opts *o, struct err *e)
 				done = true;
 			}
 		}
-		for (size_t i = 0; i < ARRAY_SIZE(prop_opts) && !done; i++)
-			if (streq(opt, prop_opts[i].name)) {
-				o->propagation = prop_opts[i].flags;
-				done = true;
-			}
+		if (!done && propagation_from_name(opt, &o->propagation) == 0)
+			done = true;
 		for (size_t i = 0; i < ARRAY_SIZE(ignored_opts) && !done; i++)
 			done = streq(opt, ignored_opts[i]);
 		if (done || startswith(opt, "x-"))
