@@ -5,7 +5,7 @@
 #                                 interop tests and benchmarks run against
 set -euo pipefail
 build_pkgs=(gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev busybox-static jq)
-check_pkgs=(bats bats-assert bats-support crun runc podman iproute2 time)
+check_pkgs=(bats bats-assert bats-support crun runc podman containerd iproute2 time util-linux bsdutils)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-build}" = check ] && pkgs+=("${check_pkgs[@]}")
 missing=()

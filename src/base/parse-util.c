@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <strings.h>
 
 #include "parse-util.h"
@@ -132,4 +133,80 @@ const char *signal_name(int sig)
 	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names))
 		return names[sig];
 	return NULL;
+}
+
+int parse_size(const char *s, uint64_t *ret)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || end == s)
+		return -ERANGE;
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{"", 1},	   {"b", 1},	     {"k", 1024.0},	  {"kb", 1024.0},
+		{"kib", 1024.0}, {"m", 1048576.0}, {"mb", 1048576.0}, {"mib", 1048576.0},
+		{"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0},
+		{"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"tib", 1099511627776.0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(end, units[i].suffix))
+			continue;
+		double b = v * units[i].mult;
+		if (b >= 18446744073709551615.0)
+			return -ERANGE;
+		/* A fraction of a byte makes no size. */
+		if (units[i].mult == 1 && b != (double)(uint64_t)b)
+			return -EINVAL;
+		*ret = (uint64_t)b;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int parse_duration(const char *s, uint64_t *ret)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	uint64_t total = 0;
+	const char *p = s;
+	bool bare = true;
+	for (const char *q = s; *q; q++)
+		if (!isdigit((unsigned char)*q) && *q != '.')
+			bare = false;
+	while (*p) {
+		char *end;
+		errno = 0;
+		double v = strtod(p, &end);
+		if (end == p || errno == ERANGE || v < 0)
+			return -EINVAL;
+		double mult;
+		if (bare && !*end)
+			mult = 1e9;
+		else if (startswith(end, "ns"))
+			mult = 1, end += 2;
+		else if (startswith(end, "us"))
+			mult = 1e3, end += 2;
+		else if (startswith(end, "ms"))
+			mult = 1e6, end += 2;
+		else if (*end == 's')
+			mult = 1e9, end += 1;
+		else if (*end == 'm')
+			mult = 60e9, end += 1;
+		else if (*end == 'h')
+			mult = 3600e9, end += 1;
+		else
+			return -EINVAL;
+		double add = v * mult;
+		if (add + (double)total >= 1.8e19)
+			return -ERANGE;
+		total += (uint64_t)add;
+		p = end;
+	}
+	*ret = total;
+	return 0;
 }

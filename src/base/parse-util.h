@@ -10,6 +10,12 @@ int parse_u64(const char *s, uint64_t *ret);
 int parse_i64(const char *s, int64_t *ret);
 int parse_u32(const char *s, uint32_t *ret);
 int parse_int(const char *s, int *ret);
+/* Bytes with an optional binary unit, docker-style: "1024", "512k",
+ * "100m", "1.5g", "2GiB", "1t" (k = 1024). */
+int parse_size(const char *s, uint64_t *ret);
+/* A duration like Go's: "5s", "100ms", "1m30s", "2h", "750us"; a bare
+ * number is seconds.  Returns nanoseconds. */
+int parse_duration(const char *s, uint64_t *ret);
 /* "KILL", "SIGKILL", "kill", "9", "RTMIN+3", "SIGRTMAX-1". */
 int parse_signal(const char *s, int *ret);
 /* "SIGKILL" for 9; NULL when unknown. */

@@ -4,6 +4,8 @@
 
 #include "base/json-util.h"
 #include "oci/config.h"
+#include "oci/names.h"
+#include "oci/seccomp-default.h"
 #include "oci/spec.h"
 
 static json_t *strarray(const char *const *l)
@@ -43,6 +45,23 @@ static const char *const masked_paths[] = {
 static const char *const readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
+
+/* The default seccomp profile for a bounding set. */
+static json_t *seccomp_profile(const char *const *bounding)
+{
+	uint64_t caps = 0;
+	for (; *bounding; bounding++) {
+		int c = cap_from_name(*bounding);
+		if (c >= 0)
+			caps |= UINT64_C(1) << c;
+	}
+	char *text = oci_seccomp_default_json(caps);
+	json_t *v = json_loads(text, 0, NULL);
+	free(text);
+	if (!v)
+		abort(); /* our own text */
+	return v;
+}
 
 char *oci_spec_default(const struct oci_spec_options *o)
 {
@@ -153,6 +172,7 @@ char *oci_spec_default(const struct oci_spec_options *o)
 	json_object_set_new(lin, "namespaces", nss);
 	json_object_set_new(lin, "maskedPaths", strarray(masked_paths));
 	json_object_set_new(lin, "readonlyPaths", strarray(readonly_paths));
+	json_object_set_new(lin, "seccomp", seccomp_profile(default_caps));
 	json_object_set_new(doc, "linux", lin);
 
 	char *s = json_dump_string(doc, true);

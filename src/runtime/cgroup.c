@@ -1,6 +1,7 @@
 /* cgroup.c: see cgroup.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -10,8 +11,9 @@
 #include "base/fs-util.h"
 #include "base/parse-util.h"
 #include "base/path-util.h"
+#include "base/strbuf.h"
 #include "base/strv.h"
-#include "runtime/cgroup.h"
+#include "runtime/cgroup-internal.h"
 
 static const char *const v1_controllers[] = {
 	"cpu",	     "cpuacct", "cpuset",   "memory", "devices", "freezer", "net_cls",
@@ -156,6 +158,45 @@ int cgroup_detect(struct cgroup_host *host, struct err *e)
 	return 0;
 }
 
+/* systemd's unit path for slice "a-b.slice": "/a.slice/a-b.slice". */
+static int slice_path(const char *slice, struct strbuf *sb, struct err *e)
+{
+	if (!*slice || streq(slice, "-.slice"))
+		return 0;
+	size_t n = strlen(slice);
+	if (n < 7 || strcmp(slice + n - 6, ".slice") || strchr(slice, '/') || slice[0] == '-' ||
+	    strstr(slice, "--") || slice[n - 7] == '-')
+		return err_set(e, ERR_INVALID, "linux.cgroupsPath: \"%s\" is not a slice name", slice);
+	for (size_t i = 0; i < n - 6; i++)
+		if (slice[i] == '-')
+			strbuf_addf(sb, "/%.*s.slice", (int)i, slice);
+	strbuf_addf(sb, "/%s", slice);
+	return 0;
+}
+
+static int systemd_path(const char *spec, char **ret, struct err *e)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *c1 = strchr(copy, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2 || strchr(c2 + 1, ':'))
+		return err_set(e, ERR_INVALID,
+			       "linux.cgroupsPath: \"%s\" is neither a path nor slice:prefix:name",
+			       spec);
+	*c1 = *c2 = '\0';
+	const char *slice = *copy ? copy : "system.slice", *prefix = c1 + 1, *name = c2 + 1;
+	if (!*name || strchr(name, '/') || strchr(prefix, '/'))
+		return err_set(e, ERR_INVALID, "linux.cgroupsPath: \"%s\": bad unit name", spec);
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	if (slice_path(slice, &sb, e) < 0)
+		return -1;
+	if (*prefix)
+		strbuf_addf(&sb, "/%s-%s.scope", prefix, name);
+	else
+		strbuf_addf(&sb, "/%s", name);
+	*ret = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
 int cgroup_resolve_path(const struct cgroup_host *host, const char *cgroups_path, const char *id,
 			char **ret, struct err *e)
 {
@@ -164,10 +205,7 @@ int cgroup_resolve_path(const struct cgroup_host *host, const char *cgroups_path
 		return 0;
 	}
 	if (strchr(cgroups_path, ':') && cgroups_path[0] != '/')
-		return err_set(e, ERR_UNSUPPORTED,
-			       "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path, "
-			       "and the systemd cgroup driver is not supported yet",
-			       cgroups_path);
+		return systemd_path(cgroups_path, ret, e);
 	_cleanup_free_ char *joined = NULL;
 	if (cgroups_path[0] == '/')
 		joined = xstrdup(cgroups_path);
@@ -240,7 +278,171 @@ int cgroup_create(const struct cgroup_host *host, const char *path, struct err *
 		if (mkdir_cgroup(dir, cpuset, e) < 0)
 			return err_wrap(e, "create cgroup");
 	}
+	if (host->mode == CGROUP_MODE_V2 && cgroup_v2_delegate(host, path, e) < 0)
+		return err_wrap(e, "create cgroup");
 	return 0;
+}
+
+/* A v1 hierarchy's controller list holds controller as a whole element. */
+static bool has_controller(const char *list, const char *controller)
+{
+	size_t l = strlen(controller);
+	for (const char *p = list; (p = strstr(p, controller)); p += l)
+		if ((p == list || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
+			return true;
+	return false;
+}
+
+char *cgroup_ctrl_dir(const struct cgroup_host *host, const char *controller, const char *path)
+{
+	for (size_t i = 0; i < host->n; i++) {
+		const struct cgroup_hierarchy *h = &host->h[i];
+		bool match = host->mode == CGROUP_MODE_V2 ? h->v2
+			     : controller	    ? !h->v2 && has_controller(h->controllers, controller)
+						    : h->v2;
+		if (match)
+			return cgroup_dir(host, i, path);
+	}
+	return NULL;
+}
+
+int cg_write(const char *dir, const char *file, const char *val, struct err *e)
+{
+	_cleanup_free_ char *p = path_join(dir, file);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_sys(e, errno, "cgroup: open \"%s\"", p);
+	ssize_t n = write(fd, val, strlen(val));
+	if (n < 0)
+		return err_sys(e, errno, "cgroup: write \"%s\" to \"%s\"", val, p);
+	return 0;
+}
+
+int cg_writef(const char *dir, const char *file, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *v = xvasprintf(fmt, ap);
+	va_end(ap);
+	return cg_write(dir, file, v, e);
+}
+
+int cg_read(const char *dir, const char *file, char **ret, struct err *e)
+{
+	_cleanup_free_ char *p = path_join(dir, file);
+	size_t len;
+	if (read_file_at(AT_FDCWD, p, 1u << 20, ret, &len, e) < 0)
+		return -1;
+	while (len && (*ret)[len - 1] == '\n')
+		(*ret)[--len] = '\0';
+	return 0;
+}
+
+bool cg_exists(const char *dir, const char *file)
+{
+	_cleanup_free_ char *p = path_join(dir, file);
+	return access(p, F_OK) == 0;
+}
+
+struct oci_dev_rule *cgroup_device_rules(const struct oci_resources *r,
+					 const struct oci_linux *lx, size_t *ret_n)
+{
+	static const struct oci_dev_rule always[] = {
+		{true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},   /* mknod: access decides */
+		{true, 'c', 1, 3, "rwm"},  {true, 'c', 1, 5, "rwm"},   /* null, zero */
+		{true, 'c', 1, 7, "rwm"},  {true, 'c', 1, 8, "rwm"},   /* full, random */
+		{true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},   /* urandom, tty */
+		{true, 'c', 5, 1, "rwm"},  {true, 'c', 5, 2, "rwm"},   /* console, ptmx */
+		{true, 'c', 136, -1, "rwm"},			       /* the pts */
+	};
+	size_t n = r->n_devices + ARRAY_SIZE(always) + lx->n_devices;
+	struct oci_dev_rule *out = xnew(struct oci_dev_rule, n);
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_devices; i++)
+		out[k++] = r->devices[i];
+	/* Only when the config restricts devices at all. */
+	if (r->n_devices) {
+		for (size_t i = 0; i < ARRAY_SIZE(always); i++)
+			out[k++] = always[i];
+		for (size_t i = 0; i < lx->n_devices; i++) {
+			const struct oci_device *d = &lx->devices[i];
+			if (d->type == 'p')
+				continue;
+			out[k++] = (struct oci_dev_rule){true, d->type == 'b' ? 'b' : 'c', d->major,
+							 d->minor, "rwm"};
+		}
+	}
+	*ret_n = k;
+	return out;
+}
+
+int cgroup_apply(const struct cgroup_host *host, const char *path, const struct oci_resources *r,
+		 const struct oci_linux *lx, struct err *e)
+{
+	if (host->mode == CGROUP_MODE_V2)
+		return cgroup_v2_apply(host, path, r, lx, e);
+	return cgroup_v1_apply(host, path, r, lx, e);
+}
+
+char *cgroup_freezer_file(const struct cgroup_host *host, const char *path)
+{
+	_cleanup_free_ char *dir = cgroup_ctrl_dir(
+		host, host->mode == CGROUP_MODE_V2 ? NULL : "freezer", path);
+	if (!dir)
+		return NULL;
+	return path_join(dir, host->mode == CGROUP_MODE_V2 ? "cgroup.freeze" : "freezer.state");
+}
+
+bool cgroup_freezer_file_frozen(const char *file)
+{
+	char buf[16];
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return startswith(buf, "FROZEN") || startswith(buf, "FREEZING") || startswith(buf, "1");
+}
+
+int cgroup_freeze(const struct cgroup_host *host, const char *path, bool freeze, struct err *e)
+{
+	_cleanup_free_ char *file = cgroup_freezer_file(host, path);
+	if (!file)
+		return err_set(e, ERR_UNSUPPORTED, "no cgroup freezer on this host");
+	bool v2 = host->mode == CGROUP_MODE_V2;
+	_cleanup_free_ char *dir = xstrdup(file);
+	*strrchr(dir, '/') = '\0';
+	const char *want = v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+	if (cg_write(dir, v2 ? "cgroup.freeze" : "freezer.state", want, e) < 0)
+		return -1;
+	/* Freezing completes asynchronously: wait for it (about 5 s at most). */
+	for (int i = 0; i < 1000; i++) {
+		_cleanup_free_ char *st = NULL;
+		if (cg_read(dir, v2 ? "cgroup.events" : "freezer.state", &st, e) < 0)
+			return -1;
+		bool done = v2 ? strstr(st, freeze ? "frozen 1" : "frozen 0") != NULL
+			       : streq(st, want);
+		if (done)
+			return 0;
+		if (!v2 && freeze && i % 50 == 49)
+			(void)cg_write(dir, "freezer.state", want, NULL); /* v1 may need a nudge */
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+	}
+	return err_set(e, ERR_IO, "%s the cgroup: timed out", freeze ? "freeze" : "thaw");
+}
+
+char *cgroup_stats_json(const struct cgroup_host *host, const char *path)
+{
+	json_t *data = json_object();
+	if (host->mode == CGROUP_MODE_V2)
+		cgroup_v2_stats(host, path, data);
+	else
+		cgroup_v1_stats(host, path, data);
+	char *s = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(data);
+	if (!s)
+		abort();
+	return s;
 }
 
 int cgroup_enter(const struct cgroup_host *host, const char *path, pid_t pid, struct err *e)

@@ -6,6 +6,8 @@
  * is one path (linux.cgroupsPath) applied to every hierarchy:
  *   "/a/b"  below each hierarchy's root;
  *   "a/b"   below the runtime's own cgroup in that hierarchy;
+ *   "slice:prefix:name" (systemd's form) the path systemd would give that
+ *           unit: "/system.slice/prefix-name.scope" (cgroupfs fallback);
  *   unset   "/berth/<id>".
  * The path is recorded in the container state so `delete` removes exactly
  * what `create` made. */
@@ -14,6 +16,8 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "oci/config.h"
+#include "oci/resources.h"
 
 enum cgroup_mode { CGROUP_MODE_V1, CGROUP_MODE_V2, CGROUP_MODE_HYBRID };
 
@@ -52,3 +56,17 @@ int cgroup_destroy(const struct cgroup_host *host, const char *path, struct err 
 /* Pids in the cgroup (from the first hierarchy that lists them). */
 int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, size_t *n,
 		struct err *e);
+
+/* Apply linux.resources (create and update); lx gives the devices the
+ * container creates, which the device rules allow. */
+int cgroup_apply(const struct cgroup_host *host, const char *path, const struct oci_resources *r,
+		 const struct oci_linux *lx, struct err *e);
+/* Freeze or thaw every process of the cgroup, waiting until it is done. */
+int cgroup_freeze(const struct cgroup_host *host, const char *path, bool freeze, struct err *e);
+/* The file that says whether the cgroup is frozen (v1 freezer.state, v2
+ * cgroup.freeze); NULL when the host has no freezer. */
+char *cgroup_freezer_file(const struct cgroup_host *host, const char *path);
+/* Whether the freezer file says frozen. */
+bool cgroup_freezer_file_frozen(const char *file);
+/* The runc-style stats object ("cpu", "memory", "pids") as JSON text. */
+char *cgroup_stats_json(const struct cgroup_host *host, const char *path);

@@ -37,6 +37,7 @@
 #include "base/strv.h"
 #include "base/time-util.h"
 #include "oci/names.h"
+#include "oci/resources.h"
 #include "oci/state.h"
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
@@ -70,7 +71,9 @@ struct launch {
 	char *cg_path;
 	bool cg_created;
 	struct ns_plan ns;
+	int *idmap_fds; /* per mount, -1 when not idmapped */
 	struct seccomp_filter *seccomp;
+	struct oci_resources *res;
 	int sync_parent, sync_child;
 	int fifo_fd;
 	int console_sock;
@@ -109,6 +112,11 @@ static void launch_abort(struct launch *l)
 
 static void launch_release(struct launch *l)
 {
+	for (size_t i = 0; l->idmap_fds && l->cfg && i < l->cfg->n_mounts; i++)
+		if (l->idmap_fds[i] >= 0)
+			close(l->idmap_fds[i]);
+	free(l->idmap_fds);
+	l->idmap_fds = NULL;
 	oci_config_free(l->cfg);
 	free(l->bundle);
 	free(l->rootfs);
@@ -117,6 +125,7 @@ static void launch_release(struct launch *l)
 	cgroup_host_clear(&l->cg);
 	ns_plan_release(&l->ns);
 	seccomp_filter_free(l->seccomp);
+	oci_resources_free(l->res);
 	int *fds[] = {&l->dirfd,     &l->sync_parent,  &l->sync_child, &l->fifo_fd,
 		      &l->console_sock, &l->master, &l->pidfd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
@@ -195,6 +204,14 @@ static int move_fds(struct launch *l, struct err *e)
 			return err_sys(e, r, "move descriptor");
 		*fds[i] = r;
 	}
+	for (size_t i = 0; l->idmap_fds && i < l->cfg->n_mounts; i++) {
+		if (l->idmap_fds[i] < 0)
+			continue;
+		int r = fd_move_above(l->idmap_fds[i], min);
+		if (r < 0)
+			return err_sys(e, r, "move descriptor");
+		l->idmap_fds[i] = r;
+	}
 	for (int t = 0; t < NS_COUNT; t++) {
 		if (l->ns.join_fd[t] < 0)
 			continue;
@@ -202,6 +219,32 @@ static int move_fds(struct launch *l, struct err *e)
 		if (r < 0)
 			return err_sys(e, r, "move descriptor");
 		l->ns.join_fd[t] = r;
+	}
+	return 0;
+}
+
+/* A user namespace for each mount that carries id mappings. */
+static int make_idmaps(struct launch *l, struct err *e)
+{
+	const struct oci_config *c = l->cfg;
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct oci_mount *m = &c->mounts[i];
+		if (!m->n_uid_mappings && !m->n_gid_mappings)
+			continue;
+		if (!m->n_uid_mappings || !m->n_gid_mappings)
+			return err_set(e, ERR_INVALID,
+				       "config.json: mounts[%zu]: an idmapped mount needs both "
+				       "uidMappings and gidMappings",
+				       i);
+		if (!l->idmap_fds) {
+			l->idmap_fds = xnew(int, c->n_mounts);
+			for (size_t k = 0; k < c->n_mounts; k++)
+				l->idmap_fds[k] = -1;
+		}
+		l->idmap_fds[i] = userns_fd_with_maps(m->uid_mappings, m->n_uid_mappings,
+						      m->gid_mappings, m->n_gid_mappings, e);
+		if (l->idmap_fds[i] < 0)
+			return err_wrap(e, "config.json: mounts[%zu]", i);
 	}
 	return 0;
 }
@@ -356,7 +399,12 @@ static int launch(struct launch *l, struct err *e)
 	_cleanup_free_ char *bundle_in = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle_in)
 		return err_sys(e, errno, "bundle \"%s\"", o->bundle ? o->bundle : ".");
-	l->cfg = oci_config_load(bundle_in, e);
+	_cleanup_free_ char *cfg_path = path_join(bundle_in, "config.json");
+	_cleanup_free_ char *cfg_buf = NULL;
+	size_t cfg_len;
+	if (read_file_at(AT_FDCWD, cfg_path, OCI_CONFIG_MAX_SIZE, &cfg_buf, &cfg_len, e) < 0)
+		return -1;
+	l->cfg = oci_config_parse(cfg_buf, cfg_len, "config.json", e);
 	if (!l->cfg)
 		return -1;
 	if (check_config(l, e) < 0 || resolve_paths(l, e) < 0)
@@ -366,6 +414,12 @@ static int launch(struct launch *l, struct err *e)
 		return -1;
 	if (ns_plan_prepare(&l->cfg->linux, &l->ns, e) < 0)
 		return -1;
+	if (l->cfg->linux.resources_json) {
+		const char *rj = l->cfg->linux.resources_json;
+		l->res = oci_resources_parse(rj, strlen(rj), "linux.resources", e);
+		if (!l->res)
+			return err_wrap(e, "config.json");
+	}
 	if (l->cfg->linux.seccomp_json) {
 		l->seccomp = seccomp_filter_build(l->cfg->linux.seccomp_json, e);
 		if (!l->seccomp)
@@ -379,9 +433,24 @@ static int launch(struct launch *l, struct err *e)
 	l->dir_path = path_join(l->rt->root, o->id);
 	if (lock_fd(l->dirfd, LOCK_MODE_EXCLUSIVE, e) < 0)
 		return -1;
-	if (cgroup_create(&l->cg, l->cg_path, e) < 0)
+	if (cgroup_create(&l->cg, l->cg_path, e) < 0) {
+		/* Rootless: no cgroups unless a cgroup was delegated to us. */
+		if (geteuid() == 0 || (e && e->kind != ERR_PERMISSION))
+			return -1;
+		log_debug("no cgroup for the container (%s)", err_msg(e));
+		if (l->res)
+			log_warn("linux.resources ignored: the caller cannot create cgroups");
+		err_clear(e);
+		(void)cgroup_destroy(&l->cg, l->cg_path, NULL);
+		free(l->cg_path);
+		l->cg_path = NULL;
+	} else {
+		l->cg_created = true;
+	}
+	if (l->cg_path && l->res && cgroup_apply(&l->cg, l->cg_path, l->res, &l->cfg->linux, e) < 0)
+		return err_wrap(e, "config.json");
+	if (make_idmaps(l, e) < 0)
 		return -1;
-	l->cg_created = true;
 	if (o->console_socket && l->cfg->process->terminal) {
 		l->console_sock = console_socket_connect(o->console_socket, e);
 		if (l->console_sock < 0)
@@ -394,17 +463,12 @@ static int launch(struct launch *l, struct err *e)
 		if (l->fifo_fd < 0)
 			return err_sys(e, errno, "open exec fifo");
 	}
+	/* The config as it was at create: start and delete run its hooks,
+	 * exec takes its process settings and seccomp profile. */
 	bool hooks_later = oci_config_has_hooks(l->cfg, OCI_HOOK_POSTSTART) ||
 			   oci_config_has_hooks(l->cfg, OCI_HOOK_POSTSTOP);
-	if (hooks_later) {
-		/* start and delete run the hooks as configured at create. */
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
-		_cleanup_free_ char *cfgpath = path_join(bundle_in, "config.json");
-		if (read_file_at(AT_FDCWD, cfgpath, OCI_CONFIG_MAX_SIZE, &buf, &len, e) < 0 ||
-		    write_file_atomic_at(l->dirfd, "config.json", buf, len, 0600, 0, e) < 0)
-			return -1;
-	}
+	if (write_file_atomic_at(l->dirfd, "config.json", cfg_buf, cfg_len, 0600, 0, e) < 0)
+		return -1;
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_sys(e, errno, "socketpair");
@@ -421,6 +485,7 @@ static int launch(struct launch *l, struct err *e)
 		.ns = &l->ns,
 		.cg_host = &l->cg,
 		.cg_path = l->cg_path,
+		.idmap_fds = l->idmap_fds,
 		.sync_fd = l->sync_child,
 		.fifo_fd = l->fifo_fd,
 		.console_sock = l->console_sock,
@@ -433,7 +498,7 @@ static int launch(struct launch *l, struct err *e)
 		return -1;
 	if (l->ns.new_ns[NS_USER] && userns_write_maps(l->pid, &l->cfg->linux, e) < 0)
 		return -1;
-	if (cgroup_enter(&l->cg, l->cg_path, l->pid, e) < 0)
+	if (l->cg_path && cgroup_enter(&l->cg, l->cg_path, l->pid, e) < 0)
 		return -1;
 	if (l->cfg->process->has_oom_score_adj) {
 		char path[64], val[16];
@@ -459,7 +524,10 @@ static int launch(struct launch *l, struct err *e)
 	r->created = xstrdup(created);
 	r->owner = owner_name(geteuid());
 	r->annotations = strv_dup(l->cfg->annotations);
-	r->cgroup_path = xstrdup(l->cg_path);
+	if (l->cg_path) {
+		r->cgroup_path = xstrdup(l->cg_path);
+		r->freezer = cgroup_freezer_file(&l->cg, l->cg_path);
+	}
 	r->has_hooks = hooks_later;
 	if (record_save(l->dirfd, r, e) < 0)
 		return -1;
@@ -582,6 +650,8 @@ int runtime_start(const struct runtime_ctx *rt, const char *id, struct err *e)
 	enum container_status st = record_status(dirfd, &rec);
 	int r = -1;
 	_cleanup_close_ int fifo = -1, pidfd = -1;
+	_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT; /* before any goto */
+	bool released = false;
 	if (st != STATUS_CREATED) {
 		err_set(e, ERR_CONFLICT, "start container \"%s\": it is %s, not created", id,
 			container_status_name(st));
@@ -594,8 +664,6 @@ int runtime_start(const struct runtime_ctx *rt, const char *id, struct err *e)
 		goto out;
 	}
 	/* Wait for the init's "0": it opened the fifo and is on its way. */
-	_cleanup_strbuf_ struct strbuf msg = STRBUF_INIT;
-	bool released = false;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
 		if (poll(p, 2, -1) < 0) {

@@ -138,6 +138,63 @@ static void kill_and_wait(const struct container_record *rec)
 	}
 }
 
+static void run_poststop(int dirfd, const struct container_record *rec, const char *id)
+{
+	_cleanup_err_ struct err he = ERR_INIT;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	_cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
+	if (read_file_at(dirfd, "config.json", OCI_CONFIG_MAX_SIZE, &buf, &len, &he) == 0)
+		cfg = oci_config_parse(buf, len, "config.json", &he);
+	if (!cfg) {
+		log_warn("poststop hooks: %s", err_msg(&he));
+		return;
+	}
+	struct oci_state s = {
+		.oci_version = rec->oci_version, .id = id, .status = "stopped", .pid = 0,
+		.bundle = rec->bundle, .rootfs = rec->rootfs, .annotations = rec->annotations,
+	};
+	_cleanup_free_ char *js = oci_state_to_json(&s, false);
+	if (hooks_run_all(&cfg->hooks[OCI_HOOK_POSTSTOP], OCI_HOOK_POSTSTOP, js, &he) < 0)
+		log_warn("%s", err_msg(&he));
+}
+
+/* With the container's lock held. */
+static int delete_locked(const struct runtime_ctx *rt, const char *id, int dirfd,
+			 struct container_record *rec, bool creating, bool force, struct err *e)
+{
+	/* A directory without state.json whose lock we hold: its create died
+	 * mid-way, or finished while we waited.  Reload. */
+	if (creating && faccessat(dirfd, "state.json", F_OK, 0) == 0) {
+		container_record_clear(rec);
+		if (record_load(dirfd, rec, e) < 0)
+			return -1;
+	}
+	enum container_status st = rec->pid ? record_status(dirfd, rec) : STATUS_STOPPED;
+	if ((st == STATUS_RUNNING || st == STATUS_PAUSED) && !force)
+		return err_set(e, ERR_CONFLICT, "it is %s; stop it first or use --force",
+			       container_status_name(st));
+	if (st != STATUS_STOPPED)
+		kill_and_wait(rec);
+	if (rec->cgroup_path) {
+		struct cgroup_host host;
+		if (cgroup_detect(&host, e) < 0)
+			return -1;
+		/* A paused container must thaw to die. */
+		if (st == STATUS_PAUSED)
+			(void)cgroup_freeze(&host, rec->cgroup_path, false, NULL);
+		(void)signal_all(rec, SIGKILL, NULL);
+		int r = cgroup_destroy(&host, rec->cgroup_path, e);
+		cgroup_host_clear(&host);
+		if (r < 0)
+			return -1;
+	}
+	if (rec->has_hooks)
+		run_poststop(dirfd, rec, id);
+	_cleanup_free_ char *dir = path_join(rt->root, id);
+	return rm_rf_at(AT_FDCWD, dir, e);
+}
+
 int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, struct err *e)
 {
 	struct container_record rec;
@@ -145,63 +202,9 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, str
 	int dirfd;
 	if (load(rt, id, &dirfd, &rec, &creating, e) < 0)
 		return -1;
-	int r = -1;
-	if (lock_fd(dirfd, LOCK_MODE_EXCLUSIVE, e) < 0)
-		goto out;
-	if (creating) {
-		/* The lock is ours, so its create died mid-way: reload. */
-		if (faccessat(dirfd, "state.json", F_OK, 0) == 0) {
-			container_record_clear(&rec);
-			if (record_load(dirfd, &rec, e) < 0)
-				goto out;
-		}
-	}
-	enum container_status st = rec.pid ? record_status(dirfd, &rec) : STATUS_STOPPED;
-	if (st == STATUS_RUNNING || st == STATUS_PAUSED) {
-		if (!force) {
-			err_set(e, ERR_CONFLICT,
-				"it is %s; stop it first or use --force",
-				container_status_name(st));
-			goto out;
-		}
-	}
-	if (st != STATUS_STOPPED)
-		kill_and_wait(&rec);
-	if (rec.cgroup_path) {
-		struct cgroup_host host;
-		if (cgroup_detect(&host, e) < 0)
-			goto out;
-		(void)signal_all(&rec, SIGKILL, NULL);
-		int cr = cgroup_destroy(&host, rec.cgroup_path, e);
-		cgroup_host_clear(&host);
-		if (cr < 0)
-			goto out;
-	}
-	if (rec.has_hooks) {
-		_cleanup_err_ struct err he = ERR_INIT;
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
-		_cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
-		if (read_file_at(dirfd, "config.json", OCI_CONFIG_MAX_SIZE, &buf, &len, &he) == 0)
-			cfg = oci_config_parse(buf, len, "config.json", &he);
-		if (cfg) {
-			struct oci_state s = {
-				.oci_version = rec.oci_version, .id = id, .status = "stopped",
-				.pid = 0, .bundle = rec.bundle, .rootfs = rec.rootfs,
-				.annotations = rec.annotations,
-			};
-			_cleanup_free_ char *js = oci_state_to_json(&s, false);
-			if (hooks_run_all(&cfg->hooks[OCI_HOOK_POSTSTOP], OCI_HOOK_POSTSTOP, js, &he) <
-			    0)
-				log_warn("%s", err_msg(&he));
-		} else {
-			log_warn("poststop hooks: %s", err_msg(&he));
-		}
-	}
-	char *dir = path_join(rt->root, id);
-	r = rm_rf_at(AT_FDCWD, dir, e);
-	free(dir);
-out:
+	int r = lock_fd(dirfd, LOCK_MODE_EXCLUSIVE, e);
+	if (r == 0)
+		r = delete_locked(rt, id, dirfd, &rec, creating, force, e);
 	if (r < 0)
 		err_wrap(e, "delete container \"%s\"", id);
 	container_record_clear(&rec);

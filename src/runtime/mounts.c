@@ -1,6 +1,7 @@
 /* mounts.c: see mounts.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -242,7 +243,8 @@ static int mount_cgroup(const struct mount_env *env, const struct mount_opts *o,
 	if (h->mode == CGROUP_MODE_V2) {
 		if (env->cgroupns)
 			return mount_fs_fd("cgroup2", "cgroup", NULL, attrs, targetfd, NULL, e);
-		_cleanup_free_ char *dir = cgroup_dir(h, 0, env->cg_path);
+		/* Without a cgroup of its own (rootless), the runtime's. */
+		_cleanup_free_ char *dir = cgroup_dir(h, 0, env->cg_path ? env->cg_path : h->h[0].own_path);
 		return mount_bind_fd(-1, dir, targetfd, false, attrs, e);
 	}
 	char *const tmpfs_params[] = {"mode=755", "size=64k", NULL};
@@ -276,7 +278,8 @@ static int mount_cgroup(const struct mount_env *env, const struct mount_opts *o,
 			r = mount_fs_fd(hi->v2 ? "cgroup2" : "cgroup", "cgroup", params, attrs, sub,
 					NULL, e);
 		} else {
-			_cleanup_free_ char *dir = cgroup_dir(h, i, env->cg_path);
+			_cleanup_free_ char *dir =
+				cgroup_dir(h, i, env->cg_path ? env->cg_path : hi->own_path);
 			r = mount_bind_fd(-1, dir, sub, false, attrs, e);
 		}
 		if (r < 0)
@@ -296,7 +299,7 @@ static int mount_cgroup(const struct mount_env *env, const struct mount_opts *o,
 	return 0;
 }
 
-static int mount_one_inner(const struct mount_env *env, const struct oci_mount *m,
+static int mount_one_inner(const struct mount_env *env, const struct oci_mount *m, size_t index,
 			   const struct mount_opts *o, struct err *e)
 {
 	const char *type = m->type && *m->type ? m->type : "none";
@@ -304,8 +307,10 @@ static int mount_one_inner(const struct mount_env *env, const struct oci_mount *
 	_cleanup_free_ char *dest = path_clean(m->destination);
 	if (streq(dest, "/") || streq(dest, "."))
 		return err_set(e, ERR_INVALID, "mounting over the root is not supported");
-	if (o->idmap)
-		return err_set(e, ERR_UNSUPPORTED, "idmapped mounts are not supported yet");
+	int idmap_fd = env->idmap_fds ? env->idmap_fds[index] : -1;
+	if ((o->idmap || m->n_uid_mappings || m->n_gid_mappings) && idmap_fd < 0)
+		return err_set(e, ERR_INVALID,
+			       "an idmapped mount needs uidMappings and gidMappings");
 
 	if (bind) {
 		if (!m->source || !*m->source)
@@ -324,6 +329,15 @@ static int mount_one_inner(const struct mount_env *env, const struct oci_mount *
 			S_ISDIR(st.st_mode) ? 0755 : 0644, e);
 		if (target < 0)
 			return -1;
+		if (idmap_fd >= 0) {
+			/* Ownership on disk seen through the mount's own mappings;
+			 * set on the detached tree, before it is attached. */
+			struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP,
+					       .userns_fd = (uint64_t)idmap_fd};
+			unsigned f = AT_EMPTY_PATH | (o->recursive ? AT_RECURSIVE : 0);
+			if (mount_setattr(mfd, "", f, &a, sizeof(a)) < 0)
+				return err_sys(e, errno, "idmap the bind mount");
+		}
 		if (mount_setattr_fd(mfd, false, o->attr_set, o->attr_clr, 0, e) < 0 ||
 		    mount_setattr_fd(mfd, true, o->rattr_set, o->rattr_clr, 0, e) < 0 ||
 		    attach(mfd, target, e) < 0)
@@ -331,6 +345,8 @@ static int mount_one_inner(const struct mount_env *env, const struct oci_mount *
 		return mount_setattr_fd(mfd, false, 0, 0, o->propagation, e);
 	}
 
+	if (idmap_fd >= 0)
+		return err_set(e, ERR_UNSUPPORTED, "idmapped mounts are supported for bind mounts");
 	if (streq(type, "proc") || streq(type, "sysfs"))
 		if (check_no_symlink(env->rootfd, dest, e) < 0)
 			return -1;
@@ -354,9 +370,29 @@ int mount_one(const struct mount_env *env, const struct oci_mount *m, size_t i, 
 	struct mount_opts o;
 	if (mount_opts_parse(m->options, &o, e) < 0)
 		return err_wrap(e, "mounts[%zu] \"%s\"", i, m->destination);
-	int r = mount_one_inner(env, m, &o, e);
+	int r = mount_one_inner(env, m, i, &o, e);
 	mount_opts_clear(&o);
 	if (r < 0)
 		return err_wrap(e, "mounts[%zu] \"%s\"", i, m->destination);
 	return 0;
+}
+
+void mount_options_each(void (*fn)(const char *name, void *data), void *data)
+{
+	static const char *const extra[] = {"bind", "rbind", "idmap", "ridmap", "shared",
+					    "rshared", "slave", "rslave", "private", "rprivate",
+					    "unbindable", "runbindable"};
+	for (size_t i = 0; i < ARRAY_SIZE(attr_opts); i++) {
+		fn(attr_opts[i].name, data);
+		if (!streq(attr_opts[i].name, "rw")) {
+			char r[32];
+			snprintf(r, sizeof(r), "r%s", attr_opts[i].name);
+			fn(r, data);
+		}
+	}
+	fn("rrw", data);
+	for (size_t i = 0; i < ARRAY_SIZE(extra); i++)
+		fn(extra[i], data);
+	for (size_t i = 0; i < ARRAY_SIZE(ignored_opts); i++)
+		fn(ignored_opts[i], data);
 }

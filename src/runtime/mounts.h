@@ -32,7 +32,8 @@ struct mount_env {
 	bool userns;		 /* in a new user namespace */
 	bool cgroupns;		 /* in a new cgroup namespace */
 	const struct cgroup_host *cg_host;
-	const char *cg_path;	 /* the container's cgroup */
+	const char *cg_path;	 /* the container's cgroup (NULL: none) */
+	const int *idmap_fds;	 /* per mount: a user namespace for an idmapped mount, or -1 */
 };
 
 /* Make config mount i inside the root.  Errors name the mount. */
@@ -48,3 +49,6 @@ int mount_fs_fd(const char *type, const char *source, char *const *params, uint6
 /* Set attributes on the mount at fd (AT_EMPTY_PATH). */
 int mount_setattr_fd(int fd, bool recursive, uint64_t set, uint64_t clr, unsigned long prop,
 		     struct err *e);
+/* Every mount option this runtime understands (for `features`); calls
+ * fn once per name. */
+void mount_options_each(void (*fn)(const char *name, void *data), void *data);

@@ -133,6 +133,7 @@ static int setup_root(struct init_ctx *ctx, int *ret_rootfd, int *ret_master, in
 		.cgroupns = ctx->ns->new_ns[NS_CGROUP] || ctx->ns->join_fd[NS_CGROUP] >= 0,
 		.cg_host = ctx->cg_host,
 		.cg_path = ctx->cg_path,
+		.idmap_fds = ctx->idmap_fds,
 	};
 	for (size_t i = 0; i < c->n_mounts; i++)
 		if (mount_one(&env, &c->mounts[i], i, e) < 0)
@@ -143,7 +144,7 @@ static int setup_root(struct init_ctx *ctx, int *ret_rootfd, int *ret_master, in
 			return -1;
 	}
 	if (c->process && c->process->terminal) {
-		if (terminal_open(rootfd, c->process, ret_master, ret_slave, e) < 0)
+		if (terminal_open(rootfd, c->process, true, ret_master, ret_slave, e) < 0)
 			return -1;
 	}
 	if (c->process) {
@@ -211,9 +212,12 @@ static int resolve_program(const struct oci_process *p, char **ret, struct err *
 				break;
 			}
 		}
-		if (!found)
-			return err_sysk(e, ERR_NOT_FOUND, ENOENT,
-					"exec \"%s\": executable file not found in $PATH", name);
+		if (!found) {
+			err_set(e, ERR_NOT_FOUND, "exec \"%s\": executable file not found in $PATH",
+				name);
+			e->errnum = ENOENT;
+			return -1;
+		}
 	}
 	int fd = path_openat2(AT_FDCWD, found, O_PATH, 0, RESOLVE_NO_MAGICLINKS);
 	if (fd == -ELOOP)
@@ -395,54 +399,52 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		      state_created, &e) < 0)
 		fail(&s, &e);
 
+	bool in_userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
+	process_exec(p, ctx->seccomp, in_userns, &e);
+	fail(&s, &e);
+}
+
+int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
+		 bool in_userns, struct err *e)
+{
 	struct oci_caps caps = p->caps;
 	caps_mask_unknown(&caps);
-	bool in_userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
-	if (caps_set_bounding(caps.bounding, &e) < 0 || set_user(p, in_userns, &e) < 0)
-		fail(&s, &e);
-	{
-		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		int cwd = root < 0 ? -errno
-				   : path_openat2(root, p->cwd, O_PATH | O_DIRECTORY, 0,
-						  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-		if (root >= 0)
-			close(root);
-		if (cwd < 0 || fchdir(cwd) < 0) {
-			err_sys(&e, cwd < 0 ? cwd : errno, "process.cwd \"%s\"", p->cwd);
-			fail(&s, &e);
-		}
-		close(cwd);
-		/* The kernel prefixes a working directory outside the root
-		 * with "(unreachable)" (the runc CVE-2024-21626 class). */
-		char buf[4096];
-		if (!getcwd(buf, sizeof(buf)) || buf[0] != '/') {
-			err_set(&e, ERR_PERMISSION, "process.cwd \"%s\" is outside the container",
-				p->cwd);
-			fail(&s, &e);
-		}
-	}
+	if (caps_set_bounding(caps.bounding, e) < 0 || set_user(p, in_userns, e) < 0)
+		return -1;
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int cwd = root < 0 ? -errno
+			   : path_openat2(root, p->cwd, O_PATH | O_DIRECTORY, 0,
+					  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (root >= 0)
+		close(root);
+	if (cwd < 0 || fchdir(cwd) < 0)
+		return err_sys(e, cwd < 0 ? cwd : errno, "process.cwd \"%s\"", p->cwd);
+	close(cwd);
+	/* The kernel prefixes a working directory outside the root with
+	 * "(unreachable)" (the runc CVE-2024-21626 class). */
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return err_set(e, ERR_PERMISSION, "process.cwd \"%s\" is outside the container",
+			       p->cwd);
 	_cleanup_free_ char *prog = NULL;
-	if (resolve_program(p, &prog, &e) < 0 || rlimits_apply(p, &e) < 0)
-		fail(&s, &e);
+	if (resolve_program(p, &prog, e) < 0 || rlimits_apply(p, e) < 0)
+		return -1;
 	_cleanup_strv_ char **env = env_dedupe(p->env);
 	/* Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it
 	 * until then.  execve recomputes the sets from bounding, inheritable
 	 * and ambient, so it does not survive into the program. */
 	struct oci_caps now = caps;
-	if (ctx->seccomp && !p->no_new_privileges) {
+	if (seccomp && !p->no_new_privileges) {
 		now.effective |= 1ull << CAP_SYS_ADMIN;
 		now.permitted |= 1ull << CAP_SYS_ADMIN;
 	}
-	if (caps_set(&now, &e) < 0)
-		fail(&s, &e);
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		err_sys(&e, errno, "process.noNewPrivileges");
-		fail(&s, &e);
-	}
+	if (caps_set(&now, e) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(e, errno, "process.noNewPrivileges");
 	/* The last step: from here on only execve. */
-	if (ctx->seccomp && seccomp_filter_load(ctx->seccomp, &e) < 0)
-		fail(&s, &e);
+	if (seccomp && seccomp_filter_load(seccomp, e) < 0)
+		return -1;
 	execve(prog, p->args, env);
-	err_sys(&e, errno, "exec \"%s\"", p->args[0]);
-	fail(&s, &e);
+	return err_sys(e, errno, "exec \"%s\"", p->args[0]);
 }

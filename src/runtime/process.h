@@ -25,7 +25,8 @@ struct init_ctx {
 	const char *rootfs;
 	struct ns_plan *ns;
 	const struct cgroup_host *cg_host;
-	const char *cg_path;
+	const char *cg_path; /* NULL: no cgroup (rootless, not delegated) */
+	const int *idmap_fds; /* per mount: user namespace of an idmapped mount, or -1 */
 	int sync_fd;	   /* the init's end of the sync socket */
 	int fifo_fd;	   /* O_PATH exec.fifo (create), -1 for run */
 	int console_sock;  /* connected --console-socket, or -1 */
@@ -39,6 +40,13 @@ _noreturn_ void init_main(struct init_ctx *ctx);
 /* Whether the init asks the parent to run prestart/createRuntime hooks
  * (and needs the state JSON for its own): both sides decide alike. */
 bool init_needs_hooks_round(const struct oci_config *c);
+/* The common tail of the container init and of `exec`, in this order:
+ * the bounding set, user and groups, the working directory (checked to be
+ * inside the root), the program looked up in the process's PATH,
+ * rlimits, the capability sets, no_new_privs, seccomp, execve.  Returns
+ * only when something failed (e set). */
+int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
+		 bool in_userns, struct err *e);
 /* Default dispositions and an empty mask for every signal, as a freshly
  * exec'd program expects them. */
 void process_reset_signals(void);

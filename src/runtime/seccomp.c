@@ -75,6 +75,10 @@ static int parse_action(json_t *o, const char *path, const char *key, const char
 		if (!streq(name, actions[i].name))
 			continue;
 		uint32_t data = def_errno;
+		if (!actions[i].takes_ret && json_object_get(o, ret_key) &&
+		    !json_is_null(json_object_get(o, ret_key)))
+			return err_set(e, ERR_INVALID, "%s%s%s: %s takes no errno", path,
+				       *path ? "." : "", ret_key, name);
 		if (actions[i].takes_ret) {
 			uint32_t v;
 			int rr = json_get_u32(o, path, ret_key, false, &v, e);
@@ -226,20 +230,83 @@ struct seccomp_filter *seccomp_filter_build(const char *json, struct err *e)
 	return f;
 }
 
+static int add_arches(scmp_filter_ctx ctx, json_t *o, struct err *e)
+{
+	_cleanup_strv_ char **archs = NULL;
+	if (json_get_strv(o, "", "architectures", false, &archs, e) < 0)
+		return -1;
+	for (size_t i = 0; archs && archs[i]; i++) {
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_SIZE(arches); k++) {
+			if (!streq(archs[i], arches[k].name))
+				continue;
+			found = true;
+			int r = seccomp_arch_add(ctx, arches[k].arch);
+			if (r < 0 && r != -EEXIST)
+				return err_sys(e, r, "architectures[%zu]: \"%s\"", i, archs[i]);
+		}
+		if (!found)
+			return err_set(e, ERR_INVALID, "architectures[%zu]: unknown architecture \"%s\"",
+				       i, archs[i]);
+	}
+	return 0;
+}
+
+static int add_syscall_rule(scmp_filter_ctx ctx, json_t *rule, size_t i, uint32_t def_action,
+			    struct err *e)
+{
+	_cleanup_free_ char *pi = json_path_index("syscalls", i);
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ struct scmp_arg_cmp *conds = NULL;
+	uint32_t action;
+	size_t n_conds;
+	bool same_index;
+	if (!json_is_object(rule))
+		return err_set(e, ERR_INVALID, "%s: expected an object", pi);
+	if (json_get_strv(rule, pi, "names", true, &names, e) < 0 ||
+	    /* A rule's errno is EPERM unless it says (defaultErrnoRet is the
+	     * default action's alone). */
+	    parse_action(rule, pi, "action", "errnoRet", EPERM, true, &action, e) < 0 ||
+	    parse_args(rule, pi, &conds, &n_conds, &same_index, e) < 0)
+		return -1;
+	if (action == def_action)
+		return 0; /* libseccomp refuses rules that repeat the default */
+	for (char **nm = names; *nm; nm++) {
+		int nr = seccomp_syscall_resolve_name(*nm);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* unknown to this libseccomp: as runc, skip it */
+		if (add_rule(ctx, action, nr, conds, n_conds, same_index, *nm, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int fill(scmp_filter_ctx ctx, json_t *o, uint32_t def_action, struct seccomp_filter *f,
+		struct err *e)
+{
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (parse_flags(o, &f->flags, e) < 0 || add_arches(ctx, o, e) < 0)
+		return -1;
+	json_t *rules;
+	int r = json_get_array(o, "", "syscalls", false, &rules, e);
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; r > 0 && i < json_array_size(rules); i++)
+		if (add_syscall_rule(ctx, json_array_get(rules, i), i, def_action, e) < 0)
+			return -1;
+	return export_bpf(ctx, f, e);
+}
+
 static struct seccomp_filter *seccomp_build_doc(json_t *o, struct err *e)
 {
 	uint32_t def_errno = EPERM, def_action;
-	if (json_get_u32(o, "", "defaultErrnoRet", false, &def_errno, e) < 0)
-		return NULL;
-	if (parse_action(o, "", "defaultAction", "defaultErrnoRet", EPERM, true, &def_action,
-			 e) < 0)
-		return NULL;
 	_cleanup_free_ char *listener = NULL;
-	if (json_get_string(o, "", "listenerPath", false, &listener, e) < 0)
+	if (json_get_u32(o, "", "defaultErrnoRet", false, &def_errno, e) < 0 ||
+	    parse_action(o, "", "defaultAction", "defaultErrnoRet", EPERM, true, &def_action, e) < 0 ||
+	    json_get_string(o, "", "listenerPath", false, &listener, e) < 0)
 		return NULL;
 	if (listener && *listener) {
-		err_set(e, ERR_UNSUPPORTED, "listenerPath: seccomp notify is not "
-			"supported yet");
+		err_set(e, ERR_UNSUPPORTED, "listenerPath: seccomp notify is not supported yet");
 		return NULL;
 	}
 	scmp_filter_ctx ctx = seccomp_init(def_action);
@@ -248,72 +315,13 @@ static struct seccomp_filter *seccomp_build_doc(json_t *o, struct err *e)
 		return NULL;
 	}
 	struct seccomp_filter *f = xnew(struct seccomp_filter, 1);
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (parse_flags(o, &f->flags, e) < 0)
-		goto fail;
-
-	_cleanup_strv_ char **archs = NULL;
-	if (json_get_strv(o, "", "architectures", false, &archs, e) < 0)
-		goto fail;
-	for (size_t i = 0; archs && archs[i]; i++) {
-		bool found = false;
-		for (size_t k = 0; k < ARRAY_SIZE(arches); k++) {
-			if (!streq(archs[i], arches[k].name))
-				continue;
-			found = true;
-			int r = seccomp_arch_add(ctx, arches[k].arch);
-			if (r < 0 && r != -EEXIST) {
-				err_sys(e, r, "architectures[%zu]: \"%s\"", i,
-					archs[i]);
-				goto fail;
-			}
-		}
-		if (!found) {
-			err_set(e, ERR_INVALID,
-				"architectures[%zu]: unknown architecture \"%s\"", i,
-				archs[i]);
-			goto fail;
-		}
-	}
-
-	json_t *rules;
-	int r = json_get_array(o, "", "syscalls", false, &rules, e);
-	if (r < 0)
-		goto fail;
-	for (size_t i = 0; r > 0 && i < json_array_size(rules); i++) {
-		_cleanup_free_ char *pi = json_path_index("syscalls", i);
-		json_t *rule = json_array_get(rules, i);
-		if (!json_is_object(rule)) {
-			err_set(e, ERR_INVALID, "%s: expected an object", pi);
-			goto fail;
-		}
-		uint32_t action;
-		_cleanup_strv_ char **names = NULL;
-		_cleanup_free_ struct scmp_arg_cmp *conds = NULL;
-		size_t n_conds;
-		bool same_index;
-		if (json_get_strv(rule, pi, "names", true, &names, e) < 0 ||
-		    parse_action(rule, pi, "action", "errnoRet", def_errno, true, &action, e) < 0 ||
-		    parse_args(rule, pi, &conds, &n_conds, &same_index, e) < 0)
-			goto fail;
-		if (action == def_action)
-			continue; /* libseccomp refuses rules that repeat the default */
-		for (char **nm = names; *nm; nm++) {
-			int nr = seccomp_syscall_resolve_name(*nm);
-			if (nr == __NR_SCMP_ERROR)
-				continue; /* unknown to this libseccomp: as runc, skip it */
-			if (add_rule(ctx, action, nr, conds, n_conds, same_index, *nm, e) < 0)
-				goto fail;
-		}
-	}
-	if (export_bpf(ctx, f, e) < 0)
-		goto fail;
+	int r = fill(ctx, o, def_action, f, e);
 	seccomp_release(ctx);
+	if (r < 0) {
+		seccomp_filter_free(f);
+		return NULL;
+	}
 	return f;
-fail:
-	seccomp_release(ctx);
-	seccomp_filter_free(f);
-	return NULL;
 }
 
 int seccomp_filter_load(const struct seccomp_filter *f, struct err *e)
@@ -330,4 +338,20 @@ void seccomp_filter_free(struct seccomp_filter *f)
 		return;
 	free(f->prog);
 	free(f);
+}
+
+void seccomp_names(void (*fn)(const char *kind, const char *name, void *data), void *data)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		fn("actions", actions[i].name, data);
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		fn("operators", ops[i].name, data);
+	for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+		fn("archs", arches[i].name, data);
+	static const char *const flags[] = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+					    "SECCOMP_FILTER_FLAG_TSYNC"};
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		fn("knownFlags", flags[i], data);
+		fn("supportedFlags", flags[i], data);
+	}
 }

@@ -20,3 +20,5 @@ struct seccomp_filter *seccomp_filter_build(const char *json, struct err *e);
 int seccomp_filter_load(const struct seccomp_filter *f, struct err *e);
 void seccomp_filter_free(struct seccomp_filter *f);
 DEFINE_CLEANUP_FUNC(struct seccomp_filter *, seccomp_filter_free)
+/* What this runtime's seccomp support knows (for `features`). */
+void seccomp_names(void (*fn)(const char *kind, const char *name, void *data), void *data);

@@ -12,6 +12,7 @@
 #include "base/parse-util.h"
 #include "base/path-util.h"
 #include "base/strv.h"
+#include "runtime/cgroup.h"
 #include "runtime/status.h"
 
 #define RECORD_MAX_SIZE (8u << 20)
@@ -36,6 +37,7 @@ void container_record_clear(struct container_record *r)
 	free(r->owner);
 	strv_free(r->annotations);
 	free(r->cgroup_path);
+	free(r->freezer);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -85,6 +87,8 @@ int record_save(int dirfd, const struct container_record *r, struct err *e)
 	json_object_set_new(o, "annotations", ann);
 	if (r->cgroup_path)
 		json_object_set_new(o, "cgroupPath", json_string(r->cgroup_path));
+	if (r->freezer)
+		json_object_set_new(o, "freezer", json_string(r->freezer));
 	json_object_set_new(o, "hasHooks", json_boolean(r->has_hooks));
 	_cleanup_free_ char *s = json_dump_string(o, false);
 	json_decref(o);
@@ -112,6 +116,7 @@ int record_load(int dirfd, struct container_record *r, struct err *e)
 	    json_get_string(o, "", "owner", false, &r->owner, e) < 0 ||
 	    json_get_string_map(o, "", "annotations", &r->annotations, e) < 0 ||
 	    json_get_string(o, "", "cgroupPath", false, &r->cgroup_path, e) < 0 ||
+	    json_get_string(o, "", "freezer", false, &r->freezer, e) < 0 ||
 	    json_get_bool(o, "", "hasHooks", false, &r->has_hooks, e) < 0) {
 		container_record_clear(r);
 		return err_wrap(e, "state.json");
@@ -163,6 +168,8 @@ enum container_status record_status(int dirfd, const struct container_record *r)
 		return STATUS_STOPPED;
 	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return STATUS_CREATED;
+	if (r->freezer && cgroup_freezer_file_frozen(r->freezer))
+		return STATUS_PAUSED;
 	return STATUS_RUNNING;
 }
 

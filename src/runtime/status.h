@@ -25,6 +25,7 @@ struct container_record {
 	char *owner;
 	char **annotations;
 	char *cgroup_path;
+	char *freezer; /* the cgroup file that says whether it is paused */
 	bool has_hooks; /* poststart / poststop: config.json must be read */
 };
 

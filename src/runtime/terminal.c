@@ -13,8 +13,8 @@
 #include "runtime/mounts.h"
 #include "runtime/terminal.h"
 
-int terminal_open(int rootfd, const struct oci_process *p, int *ret_master, int *ret_slave,
-		  struct err *e)
+int terminal_open(int rootfd, const struct oci_process *p, bool bind_console, int *ret_master,
+		  int *ret_slave, struct err *e)
 {
 	_cleanup_close_ int master = path_open_in_root(rootfd, "/dev/pts/ptmx",
 						       O_RDWR | O_NOCTTY);
@@ -34,12 +34,14 @@ int terminal_open(int rootfd, const struct oci_process *p, int *ret_master, int 
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return err_sys(e, errno, "process.consoleSize");
 	}
-	_cleanup_close_ int console =
-		path_create_in_root(rootfd, "/dev/console", PATH_CREATE_FILE, 0600, e);
-	if (console < 0)
-		return err_wrap(e, "process.terminal");
-	if (mount_bind_fd(slave, "/dev/pts/N", console, false, 0, e) < 0)
-		return err_wrap(e, "process.terminal: bind /dev/console");
+	if (bind_console) {
+		_cleanup_close_ int console =
+			path_create_in_root(rootfd, "/dev/console", PATH_CREATE_FILE, 0600, e);
+		if (console < 0)
+			return err_wrap(e, "process.terminal");
+		if (mount_bind_fd(slave, "/dev/pts/N", console, false, 0, e) < 0)
+			return err_wrap(e, "process.terminal: bind /dev/console");
+	}
 	*ret_master = TAKE_FD(master);
 	*ret_slave = TAKE_FD(slave);
 	return 0;

@@ -10,10 +10,10 @@
 #include "base/err.h"
 #include "oci/config.h"
 
-/* Open the pair inside the root; sets the window size when given and binds
- * the slave over /dev/console. */
-int terminal_open(int rootfd, const struct oci_process *p, int *ret_master, int *ret_slave,
-		  struct err *e);
+/* Open the pair inside the root; sets the window size when given and,
+ * with bind_console, binds the slave over /dev/console. */
+int terminal_open(int rootfd, const struct oci_process *p, bool bind_console, int *ret_master,
+		  int *ret_slave, struct err *e);
 /* Make slave the controlling terminal and stdio of this process. */
 int terminal_become(int slave, struct err *e);
 /* Connect to the unix socket at path (the --console-socket). */

@@ -2,6 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/fs-util.h"
@@ -21,7 +25,8 @@ static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m
 	return 0;
 }
 
-int userns_write_maps(pid_t pid, const struct oci_linux *l, struct err *e)
+static int write_both(pid_t pid, const struct oci_id_mapping *u, size_t nu,
+		      const struct oci_id_mapping *g, size_t ng, struct err *e)
 {
 	if (geteuid() != 0) {
 		char path[64];
@@ -29,8 +34,49 @@ int userns_write_maps(pid_t pid, const struct oci_linux *l, struct err *e)
 		if (write_file_at(AT_FDCWD, path, "deny", e) < 0)
 			return err_wrap(e, "user namespace");
 	}
-	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, e) < 0 ||
-	    write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, e) < 0)
+	if (write_map(pid, "uid_map", u, nu, e) < 0 || write_map(pid, "gid_map", g, ng, e) < 0)
 		return -1;
 	return 0;
+}
+
+int userns_fd_with_maps(const struct oci_id_mapping *u, size_t nu,
+			const struct oci_id_mapping *g, size_t ng, struct err *e)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return err_sys(e, errno, "idmap: pipe");
+	struct clone_args a = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+	long pid = syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0) {
+		/* Wait, doing nothing, until the parent is done with us. */
+		char c;
+		close(pfd[1]);
+		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pfd[0]);
+	if (pid < 0) {
+		close(pfd[1]);
+		return err_sys(e, errno, "idmap: create a user namespace");
+	}
+	int fd = -1;
+	if (write_both((pid_t)pid, u, nu, g, ng, e) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err_sys(e, errno, "idmap: open the user namespace");
+	}
+	close(pfd[1]);
+	kill((pid_t)pid, SIGKILL);
+	while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+int userns_write_maps(pid_t pid, const struct oci_linux *l, struct err *e)
+{
+	return write_both(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings,
+			  l->n_gid_mappings, e);
 }

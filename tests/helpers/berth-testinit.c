@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -75,6 +76,31 @@ static const struct {
 	{"RLIMIT_AS", RLIMIT_AS},	  {"RLIMIT_FSIZE", RLIMIT_FSIZE},
 };
 
+/* For `syscall`: the ones the seccomp tests call directly. */
+#define SC(n) {#n, SYS_##n}
+static const struct {
+	const char *name;
+	long nr;
+} syscalls[] = {
+	SC(getpid),	 SC(getppid),	SC(getcwd),	SC(uname),	SC(mkdirat),
+	SC(personality), SC(unshare),	SC(setns),	SC(mount),	SC(umount2),
+	SC(socket),	 SC(clone),	SC(clone3),	SC(chroot),	SC(keyctl),
+	SC(ptrace),	 SC(acct),	SC(sethostname), SC(close),	SC(write),
+	SC(kcmp),	 SC(swapoff),	SC(getrandom),	SC(io_uring_setup), SC(seccomp),
+#ifdef SYS_mkdir
+	SC(mkdir),
+#endif
+#ifdef SYS_arch_prctl
+	SC(arch_prctl),
+#endif
+};
+
+/* The first version of clone3's argument (CLONE_ARGS_SIZE_VER0). */
+struct clone_args_v0 {
+	unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+		tls;
+};
+
 static volatile sig_atomic_t got;
 static void on_signal(int sig) { got = sig; }
 
@@ -85,7 +111,8 @@ static void usage(void)
 	      "  domainname | ids | caps | status FIELD | fds | mounts | ifaces |\n"
 	      "  rlimit NAME | sleep SECONDS | pause | trap | write FILE DATA | read FILE |\n"
 	      "  ls DIR | env | cwd | tty | umask | stat PATH | clock NAME | mknod-test PATH |\n"
-	      "  fork-sleep N SECONDS\n",
+	      "  fork-sleep N SECONDS | syscall NAME [ARGS] | hog MB | forkbomb N |\n"
+	      "  spin SECONDS | count FILE | open PATH [r|w]\n",
 	      stderr);
 }
 
@@ -326,6 +353,117 @@ int main(int argc, char **argv)
 		while (wait(NULL) > 0 || errno == EINTR)
 			;
 		return 0;
+	}
+	if (!strcmp(cmd, "syscall")) {
+		/* Call NAME raw with up to 6 arguments: a number (strtoull, so
+		 * 0x.. too) is passed as one, anything else as a string.  clone
+		 * gets SIGCHLD added to its flags, clone3 takes its flags as the
+		 * only argument; the child exits at once and is waited for.
+		 * Prints "NAME: ok" or "NAME: ERRNONAME" (exit 1). */
+		long nr = -1, x[6] = {0};
+		for (size_t i = 0; n && i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (!strcmp(v[0], syscalls[i].name))
+				nr = syscalls[i].nr;
+		if (nr < 0)
+			return 2;
+		for (int i = 1; i < n && i <= 6; i++) {
+			char *end;
+			unsigned long long u = strtoull(v[i], &end, 0);
+			x[i - 1] = (end == v[i] || *end) ? (long)v[i] : (long)u;
+		}
+		struct clone_args_v0 ca = {.flags = (unsigned long)x[0], .exit_signal = SIGCHLD};
+		if (nr == SYS_clone && !(x[0] & 0xff))
+			x[0] |= SIGCHLD;
+		if (nr == SYS_clone3) {
+			x[0] = (long)&ca;
+			x[1] = sizeof(ca);
+		}
+		long r = syscall(nr, x[0], x[1], x[2], x[3], x[4], x[5]);
+		int is_clone = nr == SYS_clone || nr == SYS_clone3;
+		if (is_clone && r == 0)
+			_exit(0);
+		if (r < 0) {
+			printf("%s: %s\n", v[0], strerrorname_np(errno));
+			return 1;
+		}
+		if (is_clone)
+			waitpid((pid_t)r, NULL, 0);
+		printf("%s: ok\n", v[0]);
+		return 0;
+	}
+	if (!strcmp(cmd, "open")) {
+		/* open PATH [r|w]: print "ok" or the errno name. */
+		if (n < 1)
+			return 2;
+		int fd = open(v[0], (n > 1 && v[1][0] == 'w') ? O_WRONLY : O_RDONLY);
+		if (fd < 0) {
+			printf("%s\n", strerrorname_np(errno));
+			return 1;
+		}
+		printf("ok\n");
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(cmd, "hog")) {
+		/* Allocate and touch MB megabytes, 1 MB at a time. */
+		long mb = n ? atol(v[0]) : 1024;
+		for (long i = 0; i < mb; i++) {
+			char *p = malloc(1 << 20);
+			if (!p) {
+				printf("malloc failed after %ld MB\n", i);
+				return 1;
+			}
+			memset(p, 1, 1 << 20);
+		}
+		printf("allocated %ld MB\n", mb);
+		return 0;
+	}
+	if (!strcmp(cmd, "forkbomb")) {
+		/* Fork up to N children that wait; report how many forks worked. */
+		int k = n ? atoi(v[0]) : 1000, made = 0, err = 0;
+		for (int i = 0; i < k; i++) {
+			pid_t c = fork();
+			if (c == 0) {
+				pause();
+				_exit(0);
+			}
+			if (c < 0) {
+				err = errno;
+				break;
+			}
+			made++;
+		}
+		printf("forked %d%s%s\n", made, err ? " then " : "", err ? strerrorname_np(err) : "");
+		fflush(stdout);
+		kill(0, SIGKILL);
+		return 0;
+	}
+	if (!strcmp(cmd, "spin")) {
+		/* Burn CPU for SECONDS of wall time. */
+		double s = n ? atof(v[0]) : 1;
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		volatile unsigned long x = 0;
+		do {
+			for (int i = 0; i < 100000; i++)
+				x++;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < s);
+		return 0;
+	}
+	if (!strcmp(cmd, "count")) {
+		/* Write an increasing counter to FILE every 10 ms, forever. */
+		if (n < 1)
+			return 2;
+		for (unsigned long i = 0;; i++) {
+			int fd = open(v[0], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd >= 0) {
+				dprintf(fd, "%lu\n", i);
+				close(fd);
+			}
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
 	}
 	usage();
 	return 2;

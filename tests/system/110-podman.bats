@@ -162,3 +162,61 @@ assert_pm_gone() {
 	assert_success
 	assert_output $'1000\n1000\nbox\nread-only'
 }
+
+# podman's cgroup of a container: "<parent>/libpod-<id>" in one hierarchy.
+pm_cgroup() { echo "/sys/fs/cgroup/$1/$PM_CG/libpod-$2"; }
+
+@test "podman exec, with and without -t, runs in the container" {
+	pmrun -d --name ex "$IMAGE" sleep 1000 >/dev/null
+	run pm exec ex sh -c 'echo $$; hostname'
+	assert_success
+	assert_line --index 0 --regexp '^[0-9]+$'
+	run pm exec ex sh -c 'exit 4'
+	assert_equal "$status" 4
+	local cmd
+	cmd="stty rows 20 cols 70; $(declare -f pm); PM=$(printf %q "$PM"); RUNTIME=$(printf %q "$RUNTIME"); pm exec -t ex sh -c 'tty; stty size'"
+	run script -qec "$cmd" /dev/null </dev/null
+	assert_success
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial '20 70'
+	pm rm -f -t 0 ex >/dev/null
+}
+
+@test "podman pause, unpause, kill and stop act on the container" {
+	pmrun -d --name pk "$IMAGE" sleep 1000 >/dev/null
+	run pm pause pk
+	assert_success
+	run pm inspect --format '{{.State.Status}}' pk
+	assert_output paused
+	run pm unpause pk
+	assert_success
+	run pm inspect --format '{{.State.Status}}' pk
+	assert_output running
+	run pm kill -s KILL pk
+	assert_success
+	run pm wait pk
+	assert_output 137
+	pmrun -d --name st "$IMAGE" sleep 1000 >/dev/null
+	run pm stop -t 1 st
+	assert_success
+	run pm inspect --format '{{.State.Status}}' st
+	assert_output exited
+	pm rm -f pk st >/dev/null
+}
+
+@test "podman --memory, --pids-limit and --cpus reach the cgroup; podman update changes them" {
+	[ -d /sys/fs/cgroup/memory ] || skip "the checks read cgroup v1 files"
+	local cid
+	cid=$(pmrun -d --memory 64m --pids-limit 33 --cpus 0.5 "$IMAGE" sleep 1000)
+	assert_equal "$(cat "$(pm_cgroup memory "$cid")/memory.limit_in_bytes")" 67108864
+	assert_equal "$(cat "$(pm_cgroup pids "$cid")/pids.max")" 33
+	assert_equal "$(cat "$(pm_cgroup cpu "$cid")/cpu.cfs_quota_us")" 50000
+	run pm exec "$cid" sh -c 'for i in $(seq 40); do sleep 100 & done; wait' 
+	assert_output --partial "Resource temporarily unavailable"
+	# podman 4.3's update has no --pids-limit: CPU and memory reservation.
+	run pm update --cpus 0.25 --memory-reservation 32m "$cid"
+	assert_success
+	assert_equal "$(cat "$(pm_cgroup cpu "$cid")/cpu.cfs_quota_us")" 25000
+	assert_equal "$(cat "$(pm_cgroup memory "$cid")/memory.soft_limit_in_bytes")" 33554432
+	pm rm -f -t 0 "$cid" >/dev/null
+}

@@ -25,6 +25,13 @@ int cmd_state(struct global *g, int argc, char **argv);
 int cmd_kill(struct global *g, int argc, char **argv);
 int cmd_delete(struct global *g, int argc, char **argv);
 int cmd_list(struct global *g, int argc, char **argv);
+int cmd_pause(struct global *g, int argc, char **argv);
+int cmd_resume(struct global *g, int argc, char **argv);
+int cmd_update(struct global *g, int argc, char **argv);
+int cmd_ps(struct global *g, int argc, char **argv);
+int cmd_events(struct global *g, int argc, char **argv);
+int cmd_exec(struct global *g, int argc, char **argv);
+int cmd_features(struct global *g, int argc, char **argv);
 
 /* Report e (log_error) and return 1. */
 int report(struct err *e);

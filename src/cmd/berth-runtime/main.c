@@ -24,12 +24,19 @@ static const struct {
 } commands[] = {
 	{"create", cmd_create, true, "create a container"},
 	{"delete", cmd_delete, false, "delete a container and its resources"},
+	{"events", cmd_events, false, "print resource usage and OOM notices"},
+	{"exec", cmd_exec, true, "run a process in a running container"},
+	{"features", cmd_features, false, "print what this runtime supports"},
 	{"kill", cmd_kill, false, "send a signal to the container's init process"},
 	{"list", cmd_list, false, "list containers"},
+	{"pause", cmd_pause, false, "freeze every process of a container"},
+	{"ps", cmd_ps, false, "list the processes of a container"},
+	{"resume", cmd_resume, false, "thaw a paused container"},
 	{"run", cmd_run, true, "create and start a container"},
 	{"spec", cmd_spec, false, "write a default config.json"},
 	{"start", cmd_start, false, "start a created container"},
 	{"state", cmd_state, false, "print the state of a container"},
+	{"update", cmd_update, false, "change the cgroup limits of a container"},
 };
 
 int report(struct err *e)
@@ -82,7 +89,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
-		   "  --root DIR              state directory (default " DEFAULT_ROOT ")\n"
+		   "  --root DIR              state directory (default " DEFAULT_ROOT ";\n"
+		   "                          $XDG_RUNTIME_DIR/berth-runtime when not root)\n"
 		   "  --log FILE              also write log messages to FILE\n"
 		   "  --log-format FORMAT     text or json (JSON lines with level, msg, time)\n"
 		   "  --debug                 log debug messages\n"
@@ -96,7 +104,14 @@ int main(int argc, char **argv)
 {
 	log_init("berth-runtime");
 	signal(SIGPIPE, SIG_IGN);
-	struct global g = {.rt = {.root = DEFAULT_ROOT}};
+	/* Rootless: the state lives in the caller's runtime directory. */
+	_cleanup_free_ char *user_root = NULL;
+	if (geteuid() != 0) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		user_root = xdg && *xdg ? xasprintf("%s/berth-runtime", xdg)
+					: xasprintf("/tmp/berth-runtime-%u", (unsigned)geteuid());
+	}
+	struct global g = {.rt = {.root = user_root ? user_root : DEFAULT_ROOT}};
 	const char *log_file = NULL, *log_format = "text", *rootless = NULL, *criu = NULL;
 	bool debug = false, version = false;
 	const struct opt gopts[] = {
@@ -135,10 +150,14 @@ int main(int argc, char **argv)
 		log_error("--log-format: unknown format \"%s\" (text or json)", log_format);
 		return 1;
 	}
+	/* A log file that cannot be opened (an engine cleaning up after its
+	 * bundle is gone) is no reason to fail the command: stderr remains. */
 	if (log_file &&
 	    log_open_file(log_file, streq(log_format, "json") ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
-			  &e) < 0)
-		return report(&e);
+			  &e) < 0) {
+		log_warn("%s", err_msg(&e));
+		err_clear(&e);
+	}
 	if (debug)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if (n == 0) {
