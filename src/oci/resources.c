@@ -102,7 +102,9 @@ static int parse_memory(struct oci_resources *r, json_t *o, struct err *e)
 			e) < 0 ||
 	    get_i64_opt(m, p, "swap", &r->memory.has_swap, &r->memory.swap, e) < 0 ||
 	    get_u64_opt(m, p, "swappiness", &r->memory.has_swappiness, &r->memory.swappiness,
-			e) < 0)
+			e) < 0 ||
+	    get_i64_opt(m, p, "kernel", &r->memory.has_kernel, &r->memory.kernel, e) < 0 ||
+	    get_i64_opt(m, p, "kernelTCP", &r->memory.has_kernel_tcp, &r->memory.kernel_tcp, e) < 0)
 		return -1;
 	rc = json_get_bool(m, p, "disableOOMKiller", false, &r->memory.disable_oom_killer, e);
 	if (rc < 0)

@@ -33,7 +33,9 @@ struct oci_hugepage {
 
 struct oci_memory {
 	bool has_limit, has_reservation, has_swap, has_swappiness, has_disable_oom;
+	bool has_kernel, has_kernel_tcp; /* cgroup v1 only, deprecated by the spec */
 	int64_t limit, reservation, swap; /* bytes; -1: unlimited; swap is memory + swap */
+	int64_t kernel, kernel_tcp;
 	uint64_t swappiness;
 	bool disable_oom_killer;
 };

@@ -159,6 +159,13 @@ char *oci_spec_default(const struct oci_spec_options *o)
 		json_object_set_new(deny, "access", json_string("rwm"));
 		json_array_append_new(devs, deny);
 		json_object_set_new(res, "devices", devs);
+		/* Limits that hold without getting in a program's way: a cap on
+		 * processes (fork bombs) and the default CPU weight. */
+		json_t *pids = json_object(), *cpu = json_object();
+		json_object_set_new(pids, "limit", json_integer(4096));
+		json_object_set_new(cpu, "shares", json_integer(1024));
+		json_object_set_new(res, "pids", pids);
+		json_object_set_new(res, "cpu", cpu);
 		json_object_set_new(lin, "resources", res);
 	}
 	json_t *nss = json_array();

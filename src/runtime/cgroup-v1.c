@@ -59,7 +59,7 @@ static int memory(const struct cgroup_host *h, const char *path, const struct oc
 {
 	const struct oci_memory *m = &r->memory;
 	if (!m->has_limit && !m->has_reservation && !m->has_swap && !m->has_swappiness &&
-	    !m->has_disable_oom)
+	    !m->has_disable_oom && !m->has_kernel && !m->has_kernel_tcp)
 		return 0;
 	_cleanup_free_ char *dir = cgroup_ctrl_dir(h, "memory", path);
 	if (!dir)
@@ -86,6 +86,14 @@ static int memory(const struct cgroup_host *h, const char *path, const struct oc
 	if (m->has_disable_oom &&
 	    cg_write(dir, "memory.oom_control", m->disable_oom_killer ? "1" : "0", e) < 0)
 		return -1;
+	if (m->has_kernel_tcp &&
+	    cg_writef(dir, "memory.kmem.tcp.limit_in_bytes", e, "%" PRId64, m->kernel_tcp) < 0)
+		return -1;
+	/* Kernel memory limits are gone from recent kernels (5.16 and later
+	 * refuse them): deprecated in the spec, a warning here. */
+	if (m->has_kernel && cg_writef(dir, "memory.kmem.limit_in_bytes", NULL, "%" PRId64,
+				       m->kernel) < 0)
+		log_warn("linux.resources.memory.kernel: not supported by this kernel; ignored");
 	return 0;
 }
 

@@ -92,6 +92,8 @@ static int memory(const char *dir, const struct oci_memory *m, struct err *e)
 		}
 	}
 extras:
+	if (m->has_kernel || m->has_kernel_tcp)
+		log_warn("linux.resources.memory.kernel/kernelTCP: cgroup v1 only; ignored");
 	if (m->has_swappiness && m->swappiness != 60)
 		log_warn("linux.resources.memory.swappiness: cgroup v2 has no per-cgroup "
 			 "swappiness; ignored");

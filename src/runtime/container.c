@@ -46,6 +46,7 @@
 #include "runtime/limits.h"
 #include "runtime/namespaces.h"
 #include "runtime/process.h"
+#include "runtime/rootfs.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 #include "runtime/status.h"
@@ -104,6 +105,8 @@ static void launch_abort(struct launch *l)
 	if (l->cg_created)
 		(void)cgroup_destroy(&l->cg, l->cg_path, NULL);
 	l->cg_created = false;
+	if (l->cfg && l->rootfs && !l->cfg->linux.ns[NS_MNT].present)
+		(void)rootfs_unmount_host(l->rootfs, NULL);
 	if (l->dir_path)
 		(void)rm_rf_at(AT_FDCWD, l->dir_path, NULL);
 	free(l->dir_path);
@@ -155,9 +158,6 @@ static int check_config(struct launch *l, struct err *e)
 	const struct oci_config *c = l->cfg;
 	if (!c->process)
 		return err_set(e, ERR_INVALID, "config.json: process: required to create a container");
-	if (!c->linux.ns[NS_MNT].present)
-		return err_set(e, ERR_INVALID,
-			       "config.json: linux.namespaces: a mount namespace is required");
 	if (c->process->terminal && !l->o->console_socket && !l->foreground)
 		return err_set(e, ERR_INVALID,
 			       "config.json: process.terminal is true: --console-socket is required");
@@ -221,6 +221,15 @@ static int move_fds(struct launch *l, struct err *e)
 		l->ns.join_fd[t] = r;
 	}
 	return 0;
+}
+
+/* The host id container id 0 maps to, or -1. */
+static uint32_t host_id_of_root(const struct oci_id_mapping *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].container_id == 0)
+			return m[i].host_id;
+	return (uint32_t)-1;
 }
 
 /* A user namespace for each mount that carries id mappings. */
@@ -355,18 +364,19 @@ static int serve_init(struct launch *l, struct err *e)
 		}
 		case SYNC_HOOKS_REQUEST: {
 			sync_msg_clear(&m);
-			_cleanup_free_ char *st = state_json(l, "creating", l->pid);
+			/* The state these hooks read says "created", as crun's and
+			 * the conformance suite want: the container exists and
+			 * its process waits. */
+			_cleanup_free_ char *st = state_json(l, "created", l->pid);
 			if (hooks_run(&l->cfg->hooks[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, st, e) <
 				    0 ||
 			    hooks_run(&l->cfg->hooks[OCI_HOOK_CREATE_RUNTIME],
 				      OCI_HOOK_CREATE_RUNTIME, st, e) < 0)
 				return -1;
-			/* The init's hooks: createContainer sees "creating",
-			 * startContainer (after start) "created". */
-			_cleanup_free_ char *created = state_json(l, "created", l->pid);
+			/* The init's hooks: createContainer, then startContainer. */
 			_cleanup_strbuf_ struct strbuf both = STRBUF_INIT;
 			strbuf_add(&both, st, strlen(st) + 1);
-			strbuf_addstr(&both, created);
+			strbuf_addstr(&both, st);
 			if (sync_send(l->sync_parent, SYNC_HOOKS_DONE, 0, both.buf, both.len, -1) < 0)
 				return err_set(e, ERR_IO, "container init exited");
 			break;
@@ -421,7 +431,8 @@ static int launch(struct launch *l, struct err *e)
 			return err_wrap(e, "config.json");
 	}
 	if (l->cfg->linux.seccomp_json) {
-		l->seccomp = seccomp_filter_build(l->cfg->linux.seccomp_json, e);
+		_cleanup_free_ char *cache = path_join(l->rt->root, ".seccomp-cache");
+		l->seccomp = seccomp_filter_build(l->cfg->linux.seccomp_json, cache, e);
 		if (!l->seccomp)
 			return err_wrap(e, "config.json");
 	}
@@ -462,6 +473,13 @@ static int launch(struct launch *l, struct err *e)
 		l->fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
 		if (l->fifo_fd < 0)
 			return err_sys(e, errno, "open exec fifo");
+		/* In a user namespace the init opens it as the container's
+		 * root, which is another host uid: make it that one's. */
+		uid_t ruid = host_id_of_root(l->cfg->linux.uid_mappings, l->cfg->linux.n_uid_mappings);
+		gid_t rgid = host_id_of_root(l->cfg->linux.gid_mappings, l->cfg->linux.n_gid_mappings);
+		if (l->ns.new_ns[NS_USER] && (ruid != (uid_t)-1 || rgid != (gid_t)-1) &&
+		    fchownat(l->dirfd, "exec.fifo", ruid, rgid, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_sys(e, errno, "chown exec fifo");
 	}
 	/* The config as it was at create: start and delete run its hooks,
 	 * exec takes its process settings and seccomp profile. */
@@ -529,6 +547,7 @@ static int launch(struct launch *l, struct err *e)
 		r->freezer = cgroup_freezer_file(&l->cg, l->cg_path);
 	}
 	r->has_hooks = hooks_later;
+	r->host_mounts = !l->cfg->linux.ns[NS_MNT].present;
 	if (record_save(l->dirfd, r, e) < 0)
 		return -1;
 	if (o->pid_file && write_pid_file(o->pid_file, l->pid, e) < 0)

@@ -275,7 +275,8 @@ static int prepare(const struct runtime_ctx *rt, const struct runtime_exec_opts 
 	if (rlimits_check(s->p, e) < 0)
 		return -1;
 	if (s->cfg->linux.seccomp_json) {
-		s->seccomp = seccomp_filter_build(s->cfg->linux.seccomp_json, e);
+		_cleanup_free_ char *cache = path_join(rt->root, ".seccomp-cache");
+		s->seccomp = seccomp_filter_build(s->cfg->linux.seccomp_json, cache, e);
 		if (!s->seccomp)
 			return -1;
 	}

@@ -18,6 +18,7 @@
 #include "oci/state.h"
 #include "runtime/cgroup.h"
 #include "runtime/hooks.h"
+#include "runtime/rootfs.h"
 #include "runtime/runtime.h"
 #include "runtime/status.h"
 
@@ -189,6 +190,8 @@ static int delete_locked(const struct runtime_ctx *rt, const char *id, int dirfd
 		if (r < 0)
 			return -1;
 	}
+	if (rec->host_mounts && rootfs_unmount_host(rec->rootfs, e) < 0)
+		return -1;
 	if (rec->has_hooks)
 		run_poststop(dirfd, rec, id);
 	_cleanup_free_ char *dir = path_join(rt->root, id);

@@ -123,7 +123,9 @@ static int setup_root(struct init_ctx *ctx, int *ret_rootfd, int *ret_master, in
 {
 	const struct oci_config *c = ctx->cfg;
 	bool userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
-	_cleanup_close_ int rootfd = rootfs_prepare(ctx->rootfs, c->linux.rootfs_propagation, e);
+	bool own_mnt = ctx->ns->new_ns[NS_MNT] || ctx->ns->join_fd[NS_MNT] >= 0;
+	_cleanup_close_ int rootfd =
+		rootfs_prepare(ctx->rootfs, c->linux.rootfs_propagation, own_mnt, e);
 	if (rootfd < 0)
 		return -1;
 	struct mount_env env = {
@@ -355,8 +357,9 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	if (sysctl_apply(rootfd, c, &e) < 0 || rootfs_protect(rootfd, c, &e) < 0)
 		fail(&s, &e);
 
-	if (rootfs_enter(rootfd, ctx->no_pivot, &e) < 0 ||
-	    rootfs_propagate(c->linux.rootfs_propagation, &e) < 0)
+	bool own_mnt = ctx->ns->new_ns[NS_MNT] || ctx->ns->join_fd[NS_MNT] >= 0;
+	if (rootfs_enter(rootfd, ctx->no_pivot, own_mnt, &e) < 0 ||
+	    (own_mnt && rootfs_propagate(c->linux.rootfs_propagation, &e) < 0))
 		fail(&s, &e);
 	close(rootfd);
 

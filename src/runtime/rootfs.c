@@ -1,5 +1,6 @@
 /* rootfs.c: see rootfs.h. */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -7,16 +8,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/fs-util.h"
 #include "base/path-util.h"
+#include "base/strv.h"
 #include "runtime/mounts.h"
 #include "runtime/rootfs.h"
 
-int rootfs_prepare(const char *rootfs, unsigned long propagation, struct err *e)
+int rootfs_prepare(const char *rootfs, unsigned long propagation, bool own_mnt, struct err *e)
 {
 	/* Nothing done in this mount namespace may reach the host's: turn
 	 * every shared mount into a slave (or private, when asked). */
 	unsigned long base = (propagation & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE;
-	if (mount(NULL, "/", NULL, MS_REC | base, NULL) < 0)
+	if (own_mnt && mount(NULL, "/", NULL, MS_REC | base, NULL) < 0)
 		return err_sys(e, errno, "make the mount tree %s",
 			       base == MS_PRIVATE ? "private" : "a slave");
 	int mfd = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -30,11 +33,14 @@ int rootfs_prepare(const char *rootfs, unsigned long propagation, struct err *e)
 	return mfd;
 }
 
-int rootfs_enter(int rootfd, bool no_pivot, struct err *e)
+int rootfs_enter(int rootfd, bool no_pivot, bool own_mnt, struct err *e)
 {
 	if (fchdir(rootfd) < 0)
 		return err_sys(e, errno, "chdir to the root");
-	if (no_pivot) {
+	if (!own_mnt) {
+		if (chroot(".") < 0)
+			return err_sys(e, errno, "chroot");
+	} else if (no_pivot) {
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			return err_sys(e, errno, "move the root to /");
 		if (chroot(".") < 0)
@@ -142,5 +148,42 @@ int rootfs_propagate(unsigned long propagation, struct err *e)
 {
 	if (propagation && mount(NULL, "/", NULL, propagation, NULL) < 0)
 		return err_sys(e, errno, "linux.rootfsPropagation");
+	return 0;
+}
+
+static int by_depth(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+int rootfs_unmount_host(const char *rootfs, struct err *e)
+{
+	_cleanup_free_ char *mi = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &mi, NULL, e) < 0)
+		return -1;
+	size_t rl = strlen(rootfs);
+	_cleanup_strv_ char **points = NULL;
+	char *save = NULL;
+	for (char *l = strtok_r(mi, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		/* id parent maj:min root mountpoint ... */
+		char *p = l;
+		for (int f = 0; f < 4 && p; f++)
+			p = strchr(p, ' '), p = p ? p + 1 : NULL;
+		if (!p)
+			continue;
+		size_t n = strcspn(p, " ");
+		p[n] = '\0';
+		/* mountinfo escapes spaces as \040; rootfs paths with escapes are
+		 * compared escaped, which only skips them. */
+		if (strncmp(p, rootfs, rl) == 0 && (p[rl] == '\0' || p[rl] == '/'))
+			strv_push(&points, p);
+	}
+	size_t np = strv_length(points);
+	if (np)
+		qsort(points, np, sizeof(char *), by_depth);
+	for (size_t i = 0; i < np; i++)
+		if (umount2(points[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return err_sys(e, errno, "unmount \"%s\"", points[i]);
 	return 0;
 }

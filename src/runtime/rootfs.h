@@ -7,11 +7,19 @@
 
 /* Make the mount tree a slave of the host (or per rootfsPropagation when
  * that is private), then bind rootfs onto itself.  Returns a descriptor of
- * the new root mount (the root fd every later path is resolved against). */
-int rootfs_prepare(const char *rootfs, unsigned long propagation, struct err *e);
-/* Enter the root: pivot_root (or chroot with no_pivot) and detach the old
- * root.  Afterwards the cwd is "/". */
-int rootfs_enter(int rootfd, bool no_pivot, struct err *e);
+ * the new root mount (the root fd every later path is resolved against).
+ * Without a mount namespace of its own (own_mnt false) the host's tree is
+ * left as it is: the container's mounts then sit in the host's namespace,
+ * below rootfs, and rootfs_unmount_host() removes them. */
+int rootfs_prepare(const char *rootfs, unsigned long propagation, bool own_mnt, struct err *e);
+/* Enter the root: pivot_root and detach the old root; with no_pivot a move
+ * of the root mount and chroot; without a mount namespace of its own only
+ * chroot (anything else would change the host's root).  Afterwards the
+ * cwd is "/". */
+int rootfs_enter(int rootfd, bool no_pivot, bool own_mnt, struct err *e);
+/* Unmount, deepest first, everything mounted at or below rootfs in the
+ * caller's mount namespace. */
+int rootfs_unmount_host(const char *rootfs, struct err *e);
 /* Before the pivot, through the root's descriptor: hide maskedPaths
  * (a private read-only tmpfs over directories, the host's null device over
  * files), make readonlyPaths read-only, and the root when root.readonly. */

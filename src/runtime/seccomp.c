@@ -1,5 +1,8 @@
 /* seccomp.c: see seccomp.h. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -9,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/fd-util.h"
+#include "base/fs-util.h"
 
 #include "base/json-util.h"
 #include "base/strv.h"
@@ -219,14 +223,115 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_filter *f, struct err 
 
 static struct seccomp_filter *seccomp_build_doc(json_t *o, struct err *e);
 
-struct seccomp_filter *seccomp_filter_build(const char *json, struct err *e)
+/* Cache entries: "berth-seccomp 1\n", the flags and lengths, the profile
+ * text, then the program.  The name is a hash of the text; a hit must
+ * match the text byte for byte, so a collision can only cost a compile. */
+#define CACHE_MAGIC "berth-seccomp 1\n"
+#define CACHE_MAX_ENTRIES 256
+
+struct cache_hdr {
+	char magic[16];
+	uint32_t flags;
+	uint32_t json_len;
+	uint32_t n_insns;
+	uint32_t version; /* libseccomp's, so an upgrade recompiles */
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
 {
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint32_t lib_version(void)
+{
+	const struct scmp_version *v = seccomp_version();
+	return v ? (v->major << 16 | v->minor << 8 | v->micro) : 0;
+}
+
+static void cache_name(const char *json, char name[static 32])
+{
+	snprintf(name, 32, "%016llx.bpf", (unsigned long long)fnv1a(json, strlen(json)));
+}
+
+static struct seccomp_filter *cache_get(int dfd, const char *json)
+{
+	char name[32];
+	cache_name(json, name);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(dfd, name, SECCOMP_MAX_PROG_BYTES + (16u << 20), &buf, &len, NULL) < 0)
+		return NULL;
+	struct cache_hdr h;
+	size_t jl = strlen(json);
+	if (len < sizeof(h))
+		return NULL;
+	memcpy(&h, buf, sizeof(h));
+	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.version != lib_version() ||
+	    h.json_len != jl || len != sizeof(h) + jl + h.n_insns * sizeof(struct sock_filter) ||
+	    memcmp(buf + sizeof(h), json, jl) || h.n_insns == 0 || h.n_insns > 0xffff)
+		return NULL;
+	struct seccomp_filter *f = xnew(struct seccomp_filter, 1);
+	f->flags = h.flags;
+	f->len = h.n_insns;
+	f->prog = xmalloc(h.n_insns * sizeof(struct sock_filter));
+	memcpy(f->prog, buf + sizeof(h) + jl, h.n_insns * sizeof(struct sock_filter));
+	return f;
+}
+
+static void cache_put(int dfd, const char *json, const struct seccomp_filter *f)
+{
+	/* A bounded cache: past its size it starts again from empty. */
+	_cleanup_close_ int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (d) {
+		dup = -1;
+		size_t n = 0;
+		struct dirent *de;
+		while ((de = readdir(d)))
+			n += de->d_name[0] != '.';
+		if (n >= CACHE_MAX_ENTRIES) {
+			rewinddir(d);
+			while ((de = readdir(d)))
+				if (de->d_name[0] != '.')
+					(void)unlinkat(dfd, de->d_name, 0);
+		}
+		closedir(d);
+	}
+	size_t jl = strlen(json), pl = f->len * sizeof(struct sock_filter);
+	struct cache_hdr h = {.flags = f->flags, .json_len = (uint32_t)jl,
+			      .n_insns = (uint32_t)f->len, .version = lib_version()};
+	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+	_cleanup_free_ char *buf = xmalloc(sizeof(h) + jl + pl);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), json, jl);
+	memcpy(buf + sizeof(h) + jl, f->prog, pl);
+	char name[32];
+	cache_name(json, name);
+	(void)write_file_atomic_at(dfd, name, buf, sizeof(h) + jl + pl, 0600, 0, NULL);
+}
+
+struct seccomp_filter *seccomp_filter_build(const char *json, const char *cache_dir,
+					    struct err *e)
+{
+	_cleanup_close_ int dfd = -1;
+	if (cache_dir && mkdir_p(cache_dir, 0700, NULL) == 0)
+		dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd >= 0) {
+		struct seccomp_filter *hit = cache_get(dfd, json);
+		if (hit)
+			return hit;
+	}
 	_cleanup_json_ json_t *o = NULL;
 	if (json_parse_buffer(json, strlen(json), "linux.seccomp", &o, e) < 0)
 		return NULL;
 	struct seccomp_filter *f = seccomp_build_doc(o, e);
 	if (!f)
 		err_wrap(e, "linux.seccomp");
+	else if (dfd >= 0)
+		cache_put(dfd, json, f);
 	return f;
 }
 
@@ -263,10 +368,13 @@ static int add_syscall_rule(scmp_filter_ctx ctx, json_t *rule, size_t i, uint32_
 	bool same_index;
 	if (!json_is_object(rule))
 		return err_set(e, ERR_INVALID, "%s: expected an object", pi);
-	if (json_get_strv(rule, pi, "names", true, &names, e) < 0 ||
-	    /* A rule's errno is EPERM unless it says (defaultErrnoRet is the
-	     * default action's alone). */
-	    parse_action(rule, pi, "action", "errnoRet", EPERM, true, &action, e) < 0 ||
+	if (json_get_strv(rule, pi, "names", true, &names, e) < 0)
+		return -1;
+	if (!names[0])
+		return err_set(e, ERR_INVALID, "%s.names: must name at least one system call", pi);
+	/* A rule's errno is EPERM unless it says (defaultErrnoRet is the
+	 * default action's alone). */
+	if (parse_action(rule, pi, "action", "errnoRet", EPERM, true, &action, e) < 0 ||
 	    parse_args(rule, pi, &conds, &n_conds, &same_index, e) < 0)
 		return -1;
 	if (action == def_action)

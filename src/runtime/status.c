@@ -90,6 +90,8 @@ int record_save(int dirfd, const struct container_record *r, struct err *e)
 	if (r->freezer)
 		json_object_set_new(o, "freezer", json_string(r->freezer));
 	json_object_set_new(o, "hasHooks", json_boolean(r->has_hooks));
+	if (r->host_mounts)
+		json_object_set_new(o, "hostMounts", json_true());
 	_cleanup_free_ char *s = json_dump_string(o, false);
 	json_decref(o);
 	return write_file_atomic_at(dirfd, "state.json", s, strlen(s), 0600, 0, e);
@@ -117,7 +119,8 @@ int record_load(int dirfd, struct container_record *r, struct err *e)
 	    json_get_string_map(o, "", "annotations", &r->annotations, e) < 0 ||
 	    json_get_string(o, "", "cgroupPath", false, &r->cgroup_path, e) < 0 ||
 	    json_get_string(o, "", "freezer", false, &r->freezer, e) < 0 ||
-	    json_get_bool(o, "", "hasHooks", false, &r->has_hooks, e) < 0) {
+	    json_get_bool(o, "", "hasHooks", false, &r->has_hooks, e) < 0 ||
+	    json_get_bool(o, "", "hostMounts", false, &r->host_mounts, e) < 0) {
 		container_record_clear(r);
 		return err_wrap(e, "state.json");
 	}

@@ -27,6 +27,7 @@ struct container_record {
 	char *cgroup_path;
 	char *freezer; /* the cgroup file that says whether it is paused */
 	bool has_hooks; /* poststart / poststop: config.json must be read */
+	bool host_mounts; /* no mount namespace: its mounts are the host's */
 };
 
 enum container_status {

@@ -267,3 +267,20 @@ user_ns_config() {
 	assert_output --partial "uts namespace"
 	assert_no_trace "$ID"
 }
+
+@test "with no namespaces at all the container shares the host's, and its mounts are undone" {
+	cfg '.linux.namespaces = [] | del(.hostname) | .linux.resources = {}'
+	args testinit ifaces
+	run rt run "$ID"
+	assert_success
+	assert_line lo
+	[ "${#lines[@]}" -eq "$(ls /sys/class/net | wc -l)" ] || fail "not the host's interfaces"
+	# Its mounts were in the host's mount namespace: none may be left.
+	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo || fail "mounts left on the host"
+	args testinit pause
+	rt run -d "$ID" </dev/null >/dev/null 2>&1
+	grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo || fail "no /proc mount on the host"
+	run rt delete --force "$ID"
+	assert_success
+	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo || fail "delete left mounts on the host"
+}

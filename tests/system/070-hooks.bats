@@ -75,7 +75,7 @@ sh_hook() {
 	rt start "$ID"
 	rt delete --force "$ID"
 	run grep -v '^startContainer' "$TEST_TMP/log/log"
-	assert_output $'prestart creating\ncreateRuntime creating\ncreateContainer creating\npoststart running\npoststop stopped'
+	assert_output $'prestart created\ncreateRuntime created\ncreateContainer created\npoststart running\npoststop stopped'
 	# start was called; the program is not executed yet: "created"
 	run grep '^startContainer' "$TEST_TMP/log/log"
 	assert_output "startContainer created"
@@ -135,7 +135,7 @@ sh_hook() {
 	run rt run "$ID"
 	assert_success
 	run cat "$TEST_TMP/log/log"
-	assert_output "createContainer creating"
+	assert_output "createContainer created"
 	# the same program is not there once the root is the container's
 	cfg 'del(.hooks.createContainer) | .hooks.startContainer = [$h]' \
 		--argjson h "$(host_hook startContainer)"
