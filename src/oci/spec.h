@@ -2,8 +2,9 @@
  *
  * The template is a working, locked-down container: new pid, network, ipc,
  * uts, mount and cgroup namespaces, docker's default capability set, the
- * standard /proc, /dev, /sys mounts, masked and read-only /proc paths and
- * a read-only root.  The rootless variant adds a user namespace mapping the
+ * standard /proc, /dev, /sys mounts, masked and read-only /proc paths, a
+ * read-only root, our default seccomp profile (seccomp-default.h), and
+ * cgroup limits (a pids cap, the default CPU weight, deny-all devices).  The rootless variant adds a user namespace mapping the
  * caller's uid and gid to root and replaces what an unprivileged user may
  * not mount (sysfs, cgroup) with bind mounts. */
 #pragma once
