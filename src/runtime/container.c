@@ -163,6 +163,11 @@ static int check_config(struct launch *l, struct err *e)
 			       "config.json: process.terminal is true: --console-socket is required");
 	if (sysctl_validate(c, e) < 0 || rlimits_check(c->process, e) < 0)
 		return err_wrap(e, "config.json");
+	if (c->process->apparmor_profile && *c->process->apparmor_profile && !apparmor_enabled())
+		return err_set(e, ERR_UNSUPPORTED,
+			       "config.json: process.apparmorProfile \"%s\": AppArmor is not "
+			       "enabled on this host",
+			       c->process->apparmor_profile);
 	struct oci_caps caps = c->process->caps;
 	uint64_t unknown = caps_mask_unknown(&caps);
 	for (int cap = 0; cap < 64; cap++)

@@ -274,6 +274,10 @@ static int prepare(const struct runtime_ctx *rt, const struct runtime_exec_opts 
 		return err_set(e, ERR_INVALID, "a terminal with --detach needs --console-socket");
 	if (rlimits_check(s->p, e) < 0)
 		return -1;
+	if (s->p->apparmor_profile && *s->p->apparmor_profile && !apparmor_enabled())
+		return err_set(e, ERR_UNSUPPORTED,
+			       "process.apparmorProfile \"%s\": AppArmor is not enabled on this host",
+			       s->p->apparmor_profile);
 	if (s->cfg->linux.seccomp_json) {
 		_cleanup_free_ char *cache = path_join(rt->root, ".seccomp-cache");
 		s->seccomp = seccomp_filter_build(s->cfg->linux.seccomp_json, cache, e);

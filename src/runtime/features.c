@@ -7,6 +7,7 @@
 #include "oci/config.h"
 #include "oci/names.h"
 #include "runtime/mounts.h"
+#include "runtime/process.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 
@@ -55,9 +56,10 @@ char *runtime_features_json(void)
 	json_object_set_new(sc, "enabled", json_true());
 	seccomp_names(add_seccomp, sc);
 	json_object_set_new(lx, "seccomp", sc);
-	json_t *off = json_object();
+	json_t *off = json_object(), *aa = json_object();
 	json_object_set_new(off, "enabled", json_false());
-	json_object_set_new(lx, "apparmor", json_deep_copy(off));
+	json_object_set_new(aa, "enabled", json_boolean(apparmor_enabled()));
+	json_object_set_new(lx, "apparmor", aa);
 	json_object_set_new(lx, "selinux", json_deep_copy(off));
 	json_object_set_new(lx, "intelRdt", off);
 	json_t *idmap = json_object(), *ext = json_object();

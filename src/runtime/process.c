@@ -407,6 +407,39 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	fail(&s, &e);
 }
 
+bool apparmor_enabled(void)
+{
+	char c = 0;
+	int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	return c == 'Y';
+}
+
+/* Confine the program we are about to exec with an AppArmor profile: the
+ * kernel switches to it at execve. */
+static int apparmor_exec(const char *profile, struct err *e)
+{
+	static const char *const files[] = {"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec"};
+	_cleanup_free_ char *cmd = xasprintf("exec %s", profile);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		int fd = open(files[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = write(fd, cmd, strlen(cmd));
+		int saved = errno;
+		close(fd);
+		if (n < 0)
+			return err_sys(e, saved, "process.apparmorProfile \"%s\"", profile);
+		return 0;
+	}
+	return err_sys(e, errno, "process.apparmorProfile \"%s\": no /proc/self/attr in the "
+		       "container", profile);
+}
+
 int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
 		 bool in_userns, struct err *e)
 {
@@ -442,6 +475,9 @@ int process_exec(const struct oci_process *p, const struct seccomp_filter *secco
 		now.permitted |= 1ull << CAP_SYS_ADMIN;
 	}
 	if (caps_set(&now, e) < 0)
+		return -1;
+	if (p->apparmor_profile && *p->apparmor_profile &&
+	    apparmor_exec(p->apparmor_profile, e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, errno, "process.noNewPrivileges");

@@ -47,6 +47,8 @@ bool init_needs_hooks_round(const struct oci_config *c);
  * only when something failed (e set). */
 int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
 		 bool in_userns, struct err *e);
+/* Whether the host runs AppArmor (a profile can be applied). */
+bool apparmor_enabled(void);
 /* Default dispositions and an empty mask for every signal, as a freshly
  * exec'd program expects them. */
 void process_reset_signals(void);

@@ -210,3 +210,13 @@ EOF
 	assert_success
 	assert_no_trace "$ID"
 }
+
+@test "an AppArmor profile on a host without AppArmor is refused, not ignored" {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] &&
+		skip "AppArmor is enabled on this host"
+	cfg '.process.apparmorProfile = "some-profile"'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'process.apparmorProfile "some-profile": AppArmor is not enabled on this host'
+	assert_no_trace "$ID"
+}
