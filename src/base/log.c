@@ -91,3 +91,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 	errno = saved;
 }
+
+void log_timing(const char *what)
+{
+	if (log_debug_enabled())
+		log_msg(LOG_LEVEL_DEBUG, "timing %s %.3f", what, (double)time_mono_ns() / 1e6);
+}

@@ -23,6 +23,10 @@ bool log_debug_enabled(void);
 void log_close_file(void);
 void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
 
+/* With --debug: "timing <what> <monotonic ms>", so a run's phases can be
+ * measured (bench/breakdown.sh). */
+void log_timing(const char *what);
+
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

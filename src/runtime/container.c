@@ -407,6 +407,7 @@ static int serve_init(struct launch *l, struct err *e)
 static int launch(struct launch *l, struct err *e)
 {
 	const struct runtime_create_opts *o = l->o;
+	log_timing("parent: load the config");
 	if (id_check(o->id, e) < 0)
 		return -1;
 	if (o->preserve_fds < 0 || o->preserve_fds > 65536)
@@ -442,6 +443,7 @@ static int launch(struct launch *l, struct err *e)
 			return err_wrap(e, "config.json");
 	}
 
+	log_timing("parent: state directory and cgroup");
 	/* From here on, failures must undo what was made. */
 	l->dirfd = record_dir_create(l->rt->root, o->id, e);
 	if (l->dirfd < 0)
@@ -517,8 +519,10 @@ static int launch(struct launch *l, struct err *e)
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 	};
+	log_timing("parent: clone3 with the namespaces");
 	if (clone_init(l, &ctx, e) < 0)
 		return -1;
+	log_timing("parent: id maps, join the cgroup");
 	if (l->ns.new_ns[NS_USER] && userns_write_maps(l->pid, &l->cfg->linux, e) < 0)
 		return -1;
 	if (l->cg_path && cgroup_enter(&l->cg, l->cg_path, l->pid, e) < 0)
@@ -535,6 +539,7 @@ static int launch(struct launch *l, struct err *e)
 	if (serve_init(l, e) < 0)
 		return -1;
 
+	log_timing("parent: record the state");
 	char created[RFC3339_MAX];
 	time_now_rfc3339(created);
 	struct container_record *r = &l->rec;
@@ -617,6 +622,7 @@ int runtime_run(const struct runtime_ctx *rt, const struct runtime_run_opts *o, 
 	/* The program must find our terminal's size from its first instruction. */
 	if (l.master >= 0)
 		foreground_pass_winsize(l.master);
+	log_timing("parent: release the init");
 	int r = sync_send(l.sync_parent, SYNC_START, 0, NULL, 0, -1);
 	if (r == 0 && sync_recv(l.sync_parent, &m, &start_err) == 0) {
 		if (m.type == SYNC_ERROR) {
@@ -644,7 +650,9 @@ int runtime_run(const struct runtime_ctx *rt, const struct runtime_run_opts *o, 
 		launch_release(&l);
 		return 0;
 	}
+	log_timing("program: exec'd, runs until exit");
 	r = foreground_wait(l.pid, l.pidfd, l.master, ret_status, e);
+	log_timing("parent: delete");
 	l.pid = 0; /* reaped */
 	struct runtime_ctx rtc = *rt;
 	int saved_dirfd = l.dirfd;

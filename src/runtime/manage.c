@@ -195,7 +195,9 @@ static int delete_locked(const struct runtime_ctx *rt, const char *id, int dirfd
 	if (rec->has_hooks)
 		run_poststop(dirfd, rec, id);
 	_cleanup_free_ char *dir = path_join(rt->root, id);
-	return rm_rf_at(AT_FDCWD, dir, e);
+	int r = rm_rf_at(AT_FDCWD, dir, e);
+	log_timing("end");
+	return r;
 }
 
 int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, struct err *e)

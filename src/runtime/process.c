@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/fd-util.h"
+#include "base/log.h"
 #include "base/path-util.h"
 #include "base/strv.h"
 #include "runtime/caps.h"
@@ -315,6 +316,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		_exit(1); /* the parent is gone or failed: it reports */
 	sync_msg_clear(&m);
 
+	log_timing("init: namespaces, hostname");
 	if (ctx->ns->new_ns[NS_USER]) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			err_sys(&e, errno, "become root in the user namespace (is 0 mapped?)");
@@ -332,6 +334,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		err_sys(&e, errno, "domainname");
 		fail(&s, &e);
 	}
+	log_timing("init: root, mounts, devices");
 	if (setup_root(ctx, &rootfd, &master, &slave, &selffd, &e) < 0)
 		fail(&s, &e);
 
@@ -354,9 +357,11 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 			      state_json, &e) < 0)
 			fail(&s, &e);
 	}
+	log_timing("init: sysctl, masks, read-only paths");
 	if (sysctl_apply(rootfd, c, &e) < 0 || rootfs_protect(rootfd, c, &e) < 0)
 		fail(&s, &e);
 
+	log_timing("init: pivot_root");
 	bool own_mnt = ctx->ns->new_ns[NS_MNT] || ctx->ns->join_fd[NS_MNT] >= 0;
 	if (rootfs_enter(rootfd, ctx->no_pivot, own_mnt, &e) < 0 ||
 	    (own_mnt && rootfs_propagate(c->linux.rootfs_propagation, &e) < 0))
@@ -394,6 +399,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
 		(void)fd_set_cloexec(fd, false);
 
+	log_timing("init: ready");
 	if (sync_send(ctx->sync_fd, SYNC_READY, 0, NULL, 0, -1) < 0)
 		_exit(1);
 	if (wait_for_start(&s, selffd, &e) < 0)
@@ -402,6 +408,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		      state_created, &e) < 0)
 		fail(&s, &e);
 
+	log_timing("init: user, cwd, capabilities");
 	bool in_userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
 	process_exec(p, ctx->seccomp, in_userns, &e);
 	fail(&s, &e);
@@ -482,6 +489,7 @@ int process_exec(const struct oci_process *p, const struct seccomp_filter *secco
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, errno, "process.noNewPrivileges");
 	/* The last step: from here on only execve. */
+	log_timing("init: load seccomp, execve");
 	if (seccomp && seccomp_filter_load(seccomp, e) < 0)
 		return -1;
 	execve(prog, p->args, env);

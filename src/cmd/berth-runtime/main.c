@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!streq(rest[0], commands[i].name))
 			continue;
+		log_timing("start");
 		if (commands[i].seal && exe_seal_reexec(argv, &e) < 0)
 			return report(&e);
 		return commands[i].fn(&g, cmdc, cmdv);
