@@ -267,7 +267,8 @@ int json_get_strv(json_t *obj, const char *path, const char *key, bool required,
 	json_t *it;
 	json_array_foreach(a, i, it)
 	{
-		if (!json_is_string(it) || strlen(json_string_value(it)) != json_string_length(it)) {
+		if (!json_is_string(it) || is_big(it) ||
+		    strlen(json_string_value(it)) != json_string_length(it)) {
 			_cleanup_free_ char *p = json_path_key(path, key);
 			_cleanup_free_ char *pi = json_path_index(p, i);
 			return type_error(pi, NULL, "a string", it, e);
@@ -291,7 +292,8 @@ int json_get_string_map(json_t *obj, const char *path, const char *key, char ***
 	json_t *v;
 	json_object_foreach(o, k, v)
 	{
-		if (!json_is_string(v)) {
+		if (!json_is_string(v) || is_big(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
 			_cleanup_free_ char *p = json_path_key(path, key);
 			_cleanup_free_ char *pk = json_path_key(p, k);
 			return type_error(pk, NULL, "a string", v, e);

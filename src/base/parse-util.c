@@ -135,35 +135,75 @@ const char *signal_name(int sig)
 	return NULL;
 }
 
+/* A decimal number at *p: digits, optionally a fraction.  Sets the integer
+ * part exactly (u64) and the fraction as a double; advances *p. */
+static int decimal(const char **p, uint64_t *ip, double *frac, bool *has_frac)
+{
+	const char *s = *p;
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	uint64_t v = 0;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	double f = 0, scale = 0.1;
+	*has_frac = false;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*s); s++, scale /= 10)
+			f += (*s - '0') * scale;
+		*has_frac = true;
+	}
+	*ip = v;
+	*frac = f;
+	*p = s;
+	return 0;
+}
+
+/* ip.frac * mult, rounded to the nearest integer, without overflow. */
+static int scale_u64(uint64_t ip, double frac, uint64_t mult, uint64_t *ret)
+{
+	if (mult && ip > UINT64_MAX / mult)
+		return -ERANGE;
+	uint64_t whole = ip * mult;
+	double extra = frac * (double)mult + 0.5;
+	if (extra >= (double)(UINT64_MAX - whole))
+		return -ERANGE;
+	*ret = whole + (uint64_t)extra;
+	return 0;
+}
+
 int parse_size(const char *s, uint64_t *ret)
 {
-	if (!s || !isdigit((unsigned char)s[0]))
+	if (!s)
 		return -EINVAL;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno == ERANGE || end == s)
-		return -ERANGE;
+	const char *p = s;
+	uint64_t ip;
+	double frac;
+	bool has_frac;
+	int r = decimal(&p, &ip, &frac, &has_frac);
+	if (r < 0)
+		return r;
 	static const struct {
 		const char *suffix;
-		double mult;
+		uint64_t mult;
 	} units[] = {
-		{"", 1},	   {"b", 1},	     {"k", 1024.0},	  {"kb", 1024.0},
-		{"kib", 1024.0}, {"m", 1048576.0}, {"mb", 1048576.0}, {"mib", 1048576.0},
-		{"g", 1073741824.0}, {"gb", 1073741824.0}, {"gib", 1073741824.0},
-		{"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"tib", 1099511627776.0},
+		{"", 1},	   {"b", 1},	   {"k", 1ull << 10}, {"kb", 1ull << 10}, {"kib", 1ull << 10},
+		{"m", 1ull << 20}, {"mb", 1ull << 20}, {"mib", 1ull << 20}, {"g", 1ull << 30},
+		{"gb", 1ull << 30}, {"gib", 1ull << 30}, {"t", 1ull << 40}, {"tb", 1ull << 40},
+		{"tib", 1ull << 40},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcasecmp(end, units[i].suffix))
+		if (strcasecmp(p, units[i].suffix))
 			continue;
-		double b = v * units[i].mult;
-		if (b >= 18446744073709551615.0)
-			return -ERANGE;
 		/* A fraction of a byte makes no size. */
-		if (units[i].mult == 1 && b != (double)(uint64_t)b)
+		if (has_frac && frac != 0 && units[i].mult == 1)
 			return -EINVAL;
-		*ret = (uint64_t)b;
-		return 0;
+		return scale_u64(ip, frac, units[i].mult, ret);
 	}
 	return -EINVAL;
 }
@@ -172,40 +212,40 @@ int parse_duration(const char *s, uint64_t *ret)
 {
 	if (!s || !*s)
 		return -EINVAL;
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		/* Longest first, so "ms" is not read as "m" then "s". */
+		{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000ull},
+		{"m", 60000000000ull}, {"h", 3600000000000ull},
+	};
 	uint64_t total = 0;
 	const char *p = s;
-	bool bare = true;
-	for (const char *q = s; *q; q++)
-		if (!isdigit((unsigned char)*q) && *q != '.')
-			bare = false;
+	bool first = true;
 	while (*p) {
-		char *end;
-		errno = 0;
-		double v = strtod(p, &end);
-		if (end == p || errno == ERANGE || v < 0)
-			return -EINVAL;
-		double mult;
-		if (bare && !*end)
-			mult = 1e9;
-		else if (startswith(end, "ns"))
-			mult = 1, end += 2;
-		else if (startswith(end, "us"))
-			mult = 1e3, end += 2;
-		else if (startswith(end, "ms"))
-			mult = 1e6, end += 2;
-		else if (*end == 's')
-			mult = 1e9, end += 1;
-		else if (*end == 'm')
-			mult = 60e9, end += 1;
-		else if (*end == 'h')
-			mult = 3600e9, end += 1;
-		else
-			return -EINVAL;
-		double add = v * mult;
-		if (add + (double)total >= 1.8e19)
+		uint64_t ip, part;
+		double frac;
+		bool has_frac;
+		int r = decimal(&p, &ip, &frac, &has_frac);
+		if (r < 0)
+			return r;
+		uint64_t mult = 0;
+		if (first && !*p) {
+			mult = 1000000000ull; /* a bare number: seconds */
+		} else {
+			for (size_t i = 0; i < ARRAY_SIZE(units) && !mult; i++)
+				if (startswith(p, units[i].unit)) {
+					mult = units[i].ns;
+					p += strlen(units[i].unit);
+				}
+			if (!mult)
+				return -EINVAL;
+		}
+		if (scale_u64(ip, frac, mult, &part) < 0 || part > UINT64_MAX - total)
 			return -ERANGE;
-		total += (uint64_t)add;
-		p = end;
+		total += part;
+		first = false;
 	}
 	*ret = total;
 	return 0;

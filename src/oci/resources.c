@@ -1,4 +1,5 @@
 /* resources.c: linux.resources -> struct oci_resources (see resources.h). */
+#include <ctype.h>
 #include <stdlib.h>
 
 #include "base/json-util.h"
@@ -132,15 +133,31 @@ static int parse_memory(struct oci_resources *r, json_t *o, struct err *e)
 	return 0;
 }
 
+/* "0-3,5,7-8": numbers and ascending ranges, separated by commas. */
 static bool cpuset_list_ok(const char *s)
 {
-	/* "0-3,5,7-8" */
 	if (!*s)
 		return true;
-	for (const char *c = s; *c; c++)
-		if (!strchr("0123456789,-", *c))
+	for (;;) {
+		unsigned long a, b;
+		char *end;
+		if (!isdigit((unsigned char)*s))
 			return false;
-	return true;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return false;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (b < a || a > 65535 || b > 65535)
+			return false;
+		if (!*end)
+			return true;
+		if (*end != ',')
+			return false;
+		s = end + 1;
+	}
 }
 
 static int parse_cpu(struct oci_resources *r, json_t *o, struct err *e)

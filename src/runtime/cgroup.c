@@ -184,7 +184,8 @@ static int systemd_path(const char *spec, char **ret, struct err *e)
 			       spec);
 	*c1 = *c2 = '\0';
 	const char *slice = *copy ? copy : "system.slice", *prefix = c1 + 1, *name = c2 + 1;
-	if (!*name || strchr(name, '/') || strchr(prefix, '/'))
+	if (!*name || strchr(name, '/') || strchr(prefix, '/') || streq(name, ".") ||
+	    streq(name, "..") || streq(prefix, ".") || streq(prefix, ".."))
 		return err_set(e, ERR_INVALID, "linux.cgroupsPath: \"%s\": bad unit name", spec);
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	if (slice_path(slice, &sb, e) < 0)

@@ -99,8 +99,8 @@ static int parse_action(json_t *o, const char *path, const char *key, const char
 		return 1;
 	}
 	if (streq(name, "SCMP_ACT_NOTIFY"))
-		return err_set(e, ERR_UNSUPPORTED, "%s.%s: SCMP_ACT_NOTIFY is not "
-			       "supported yet", path, key);
+		return err_set(e, ERR_UNSUPPORTED, "%s%s%s: SCMP_ACT_NOTIFY is not supported yet",
+			       path, *path ? "." : "", key);
 	return err_set(e, ERR_INVALID, "%s%s%s: unknown action \"%s\"", path, *path ? "." : "",
 		       key, name);
 }
@@ -235,6 +235,7 @@ struct cache_hdr {
 	uint32_t json_len;
 	uint32_t n_insns;
 	uint32_t version; /* libseccomp's, so an upgrade recompiles */
+	uint64_t prog_sum; /* of the program: a damaged entry is recompiled */
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -271,7 +272,8 @@ static struct seccomp_filter *cache_get(int dfd, const char *json)
 	memcpy(&h, buf, sizeof(h));
 	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.version != lib_version() ||
 	    h.json_len != jl || len != sizeof(h) + jl + h.n_insns * sizeof(struct sock_filter) ||
-	    memcmp(buf + sizeof(h), json, jl) || h.n_insns == 0 || h.n_insns > 0xffff)
+	    memcmp(buf + sizeof(h), json, jl) || h.n_insns == 0 || h.n_insns > 0xffff ||
+	    fnv1a(buf + sizeof(h) + jl, h.n_insns * sizeof(struct sock_filter)) != h.prog_sum)
 		return NULL;
 	struct seccomp_filter *f = xnew(struct seccomp_filter, 1);
 	f->flags = h.flags;
@@ -302,7 +304,8 @@ static void cache_put(int dfd, const char *json, const struct seccomp_filter *f)
 	}
 	size_t jl = strlen(json), pl = f->len * sizeof(struct sock_filter);
 	struct cache_hdr h = {.flags = f->flags, .json_len = (uint32_t)jl,
-			      .n_insns = (uint32_t)f->len, .version = lib_version()};
+			      .n_insns = (uint32_t)f->len, .version = lib_version(),
+			      .prog_sum = fnv1a((const char *)f->prog, pl)};
 	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
 	_cleanup_free_ char *buf = xmalloc(sizeof(h) + jl + pl);
 	memcpy(buf, &h, sizeof(h));

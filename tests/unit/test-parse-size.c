@@ -145,6 +145,8 @@ int main(void)
 	dur_ok("2.3s", 2300 * MS);
 	dur_ok("0.7s", 700 * MS);
 	dur_ok("1.15ms", 1150 * US);
+	dur_ok("0.009h", 32400 * MS);
+	dur_ok("0.145h", 522 * SEC);
 
 	/* parse_duration: errors */
 	dur_bad(NULL, -EINVAL);
@@ -161,8 +163,13 @@ int main(void)
 	dur_bad("5sec", -EINVAL);
 	dur_bad("1.2.3", -EINVAL);
 	dur_bad("1s-1s", -EINVAL);
+	/* parse-util.h: no sign where none is allowed, no garbage: "-1s" is
+	 * refused, so must "+1s" be; blanks are garbage at any place. */
+	dur_bad("+5s", -EINVAL);
+	dur_bad(" 5s", -EINVAL);
+	dur_bad("1m 30s", -EINVAL);
 	/* overflow: one term, and a sum */
-	dur_bad("18000000000s", -ERANGE);
+	dur_bad("18446744074s", -ERANGE); /* just above UINT64_MAX nanoseconds */
 	dur_bad("5000000000h", -ERANGE);
 	dur_bad("17999999999s17999999999s", -ERANGE);
 	/* Not numbers: strtod() reads "nan" and "inf", which must not pass
