@@ -125,7 +125,13 @@ _noreturn_ static void exec_child(struct exec_child *c)
 	}
 	for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
 		(void)fd_set_cloexec(fd, false);
-	process_exec(c->p, c->seccomp, c->userns, &e);
+	int procfd = -1;
+	if (c->p->apparmor_profile && *c->p->apparmor_profile && (procfd = private_proc(&e)) < 0)
+		child_fail(c->sync_fd, &e);
+	struct process_final f = {
+		.p = c->p, .seccomp = c->seccomp, .in_userns = c->userns, .procfd = procfd,
+	};
+	process_exec(&f, &e);
 	child_fail(c->sync_fd, &e);
 }
 

@@ -33,7 +33,7 @@ static void trim_output(struct strbuf *out)
 }
 
 static int run_one(const struct oci_hook *h, const char *kind, size_t index, const char *state,
-		   struct err *e)
+		   int (*prepare)(void *), void *data, struct err *e)
 {
 	int in[2], out[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -54,6 +54,10 @@ static int run_one(const struct oci_hook *h, const char *kind, size_t index, con
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(126);
 		close_range(3, ~0U, 0);
+		if (prepare && prepare(data) < 0) {
+			dprintf(2, "prepare the hook's process: %s", strerror(errno));
+			_exit(126);
+		}
 		char *const default_args[] = {h->path, NULL};
 		char *const empty_env[] = {NULL};
 		execve(h->path, h->args && h->args[0] ? h->args : default_args,
@@ -65,6 +69,11 @@ static int run_one(const struct oci_hook *h, const char *kind, size_t index, con
 	close(out[1]);
 	_cleanup_close_ int wfd = in[1], rfd = out[0];
 	_cleanup_close_ int pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0) {
+		/* No pidfd: no timeout either, but never a hang on the pipes. */
+		close(wfd), close(rfd);
+		wfd = rfd = -1;
+	}
 	fd_set_nonblock(wfd, true);
 	fd_set_nonblock(rfd, true);
 
@@ -141,13 +150,21 @@ static int run_one(const struct oci_hook *h, const char *kind, size_t index, con
 	return 0;
 }
 
+int hooks_run_prepared(const struct oci_hook_list *l, enum oci_hook_kind kind,
+		       const char *state_json, int (*prepare)(void *data), void *data,
+		       struct err *e)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (run_one(&l->hooks[i], oci_hook_kind_name(kind), i, state_json, prepare, data,
+			    e) < 0)
+			return -1;
+	return 0;
+}
+
 int hooks_run(const struct oci_hook_list *l, enum oci_hook_kind kind, const char *state_json,
 	      struct err *e)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (run_one(&l->hooks[i], oci_hook_kind_name(kind), i, state_json, e) < 0)
-			return -1;
-	return 0;
+	return hooks_run_prepared(l, kind, state_json, NULL, NULL, e);
 }
 
 int hooks_run_all(const struct oci_hook_list *l, enum oci_hook_kind kind,
@@ -156,7 +173,8 @@ int hooks_run_all(const struct oci_hook_list *l, enum oci_hook_kind kind,
 	_cleanup_strbuf_ struct strbuf all = STRBUF_INIT;
 	for (size_t i = 0; i < l->n; i++) {
 		_cleanup_err_ struct err one = ERR_INIT;
-		if (run_one(&l->hooks[i], oci_hook_kind_name(kind), i, state_json, &one) == 0)
+		if (run_one(&l->hooks[i], oci_hook_kind_name(kind), i, state_json, NULL, NULL, &one) ==
+		    0)
 			continue;
 		strbuf_addf(&all, "%s%s", all.len ? "; " : "", err_msg(&one));
 	}

@@ -15,6 +15,12 @@
 /* Run the hooks of one kind in order and stop at the first failure. */
 int hooks_run(const struct oci_hook_list *l, enum oci_hook_kind kind, const char *state_json,
 	      struct err *e);
+/* Like hooks_run, with prepare(data) called in each hook's process just
+ * before its execve (startContainer hooks take the container's final
+ * credentials and seccomp filter there); a failing prepare fails the hook. */
+int hooks_run_prepared(const struct oci_hook_list *l, enum oci_hook_kind kind,
+		       const char *state_json, int (*prepare)(void *data), void *data,
+		       struct err *e);
 /* Run all of them even when some fail (poststart, poststop: the spec
  * makes a failure a warning and the remaining hooks still run); e then
  * holds every failure, separated by "; ". */

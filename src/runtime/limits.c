@@ -29,6 +29,23 @@ int rlimits_apply(const struct oci_process *p, struct err *e)
 	return 0;
 }
 
+int rlimits_raise(const struct oci_process *p, struct err *e)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct oci_rlimit *r = &p->rlimits[i];
+		struct rlimit cur;
+		rlim_t want = r->hard == UINT64_MAX ? RLIM_INFINITY : r->hard;
+		if (getrlimit((__rlimit_resource_t)r->type, &cur) < 0 ||
+		    (cur.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || want > cur.rlim_max))) {
+			cur.rlim_max = want;
+			if (setrlimit((__rlimit_resource_t)r->type, &cur) < 0)
+				return err_sys(e, errno, "process.rlimits: raise %s to %llu",
+					       rlimit_name(r->type), (unsigned long long)r->hard);
+		}
+	}
+	return 0;
+}
+
 static bool have_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};

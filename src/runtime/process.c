@@ -102,25 +102,20 @@ static bool dev_is_bind(const struct oci_config *c)
 /* Open /proc/self/fd of this process without going through the container
  * root after the pivot: the container's /proc when it has one mounted,
  * else a private, detached proc instance. */
-static int open_self_fd_dir(int rootfd, struct err *e)
+int private_proc(struct err *e)
 {
-	int fd = path_open_in_root(rootfd, "/proc/self/fd", O_PATH | O_DIRECTORY);
-	if (fd >= 0)
-		return fd;
 	_cleanup_close_ int fsfd = fsopen("proc", FSOPEN_CLOEXEC);
 	if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return err_sys(e, errno, "open a proc instance");
-	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC);
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID |
+						      MOUNT_ATTR_NODEV);
 	if (mfd < 0)
 		return err_sys(e, errno, "mount a proc instance");
-	fd = openat(mfd, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "open /proc/self/fd");
-	return fd;
+	return mfd;
 }
 
 static int setup_root(struct init_ctx *ctx, int *ret_rootfd, int *ret_master, int *ret_slave,
-		      int *ret_selffd, struct err *e)
+		      int *ret_procfd, struct err *e)
 {
 	const struct oci_config *c = ctx->cfg;
 	bool userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
@@ -157,9 +152,12 @@ static int setup_root(struct init_ctx *ctx, int *ret_rootfd, int *ret_master, in
 		if (cwd < 0)
 			return err_wrap(e, "process.cwd");
 	}
-	if (ctx->fifo_fd >= 0) {
-		*ret_selffd = open_self_fd_dir(rootfd, e);
-		if (*ret_selffd < 0)
+	/* The exec fifo and AppArmor go through /proc: a private instance,
+	 * never the container's own (which its image can fake). */
+	if (ctx->fifo_fd >= 0 || (c->process && c->process->apparmor_profile &&
+				  *c->process->apparmor_profile)) {
+		*ret_procfd = private_proc(e);
+		if (*ret_procfd < 0)
 			return -1;
 	}
 	*ret_rootfd = TAKE_FD(rootfd);
@@ -256,7 +254,7 @@ static char **env_dedupe(char *const *env)
 	return out ? out : xnew(char *, 1);
 }
 
-static int wait_for_start(struct init_state *s, int selffd, struct err *e)
+static int wait_for_start(struct init_state *s, int procfd, struct err *e)
 {
 	struct init_ctx *ctx = s->ctx;
 	if (ctx->fifo_fd < 0) {
@@ -275,15 +273,14 @@ static int wait_for_start(struct init_state *s, int selffd, struct err *e)
 	close(ctx->sync_fd);
 	s->to_parent = false;
 	s->report_fd = -1;
-	char name[16];
-	snprintf(name, sizeof(name), "%d", ctx->fifo_fd);
+	char name[32];
+	snprintf(name, sizeof(name), "self/fd/%d", ctx->fifo_fd);
 	int fd;
 	do
-		fd = openat(selffd, name, O_WRONLY | O_CLOEXEC);
+		fd = openat(procfd, name, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return err_sys(e, errno, "open the exec fifo");
-	close(selffd);
 	close(ctx->fifo_fd);
 	s->report_fd = fd;
 	if (write_all(fd, "0", 1) < 0)
@@ -308,9 +305,12 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	struct sync_msg m;
 	_cleanup_free_ char *state_json = NULL;
 	const char *state_created = NULL;
-	int rootfd = -1, master = -1, slave = -1, selffd = -1;
+	int rootfd = -1, master = -1, slave = -1, procfd = -1;
 
 	process_reset_signals();
+	/* Until the exec nothing in the container may look into us (ptrace,
+	 * /proc/<pid>/fd): we hold descriptors of the host and full privileges. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(0);
 	if (sync_expect(ctx->sync_fd, SYNC_GO, &m, &e) < 0)
 		_exit(1); /* the parent is gone or failed: it reports */
@@ -335,7 +335,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		fail(&s, &e);
 	}
 	log_timing("init: root, mounts, devices");
-	if (setup_root(ctx, &rootfd, &master, &slave, &selffd, &e) < 0)
+	if (setup_root(ctx, &rootfd, &master, &slave, &procfd, &e) < 0)
 		fail(&s, &e);
 
 	/* prestart and createRuntime run in the runtime's namespaces: the
@@ -402,15 +402,19 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	log_timing("init: ready");
 	if (sync_send(ctx->sync_fd, SYNC_READY, 0, NULL, 0, -1) < 0)
 		_exit(1);
-	if (wait_for_start(&s, selffd, &e) < 0)
-		fail(&s, &e);
-	if (hooks_run(&c->hooks[OCI_HOOK_START_CONTAINER], OCI_HOOK_START_CONTAINER,
-		      state_created, &e) < 0)
+	if (wait_for_start(&s, procfd, &e) < 0)
 		fail(&s, &e);
 
 	log_timing("init: user, cwd, capabilities");
-	bool in_userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0;
-	process_exec(p, ctx->seccomp, in_userns, &e);
+	struct process_final f = {
+		.p = p,
+		.seccomp = ctx->seccomp,
+		.in_userns = ctx->ns->new_ns[NS_USER] || ctx->ns->join_fd[NS_USER] >= 0,
+		.procfd = procfd,
+		.start_hooks = &c->hooks[OCI_HOOK_START_CONTAINER],
+		.state_json = state_created,
+	};
+	process_exec(&f, &e);
 	fail(&s, &e);
 }
 
@@ -428,12 +432,14 @@ bool apparmor_enabled(void)
 
 /* Confine the program we are about to exec with an AppArmor profile: the
  * kernel switches to it at execve. */
-static int apparmor_exec(const char *profile, struct err *e)
+static int apparmor_exec(int procfd, const char *profile, struct err *e)
 {
-	static const char *const files[] = {"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec"};
+	static const char *const files[] = {"self/attr/apparmor/exec", "self/attr/exec"};
 	_cleanup_free_ char *cmd = xasprintf("exec %s", profile);
+	if (procfd < 0)
+		return err_set(e, ERR_INTERNAL, "process.apparmorProfile: no proc instance");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		int fd = open(files[i], O_WRONLY | O_CLOEXEC);
+		int fd = openat(procfd, files[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		ssize_t n = write(fd, cmd, strlen(cmd));
@@ -443,16 +449,41 @@ static int apparmor_exec(const char *profile, struct err *e)
 			return err_sys(e, saved, "process.apparmorProfile \"%s\"", profile);
 		return 0;
 	}
-	return err_sys(e, errno, "process.apparmorProfile \"%s\": no /proc/self/attr in the "
-		       "container", profile);
+	return err_sys(e, errno, "process.apparmorProfile \"%s\"", profile);
 }
 
-int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
-		 bool in_userns, struct err *e)
+/* In a startContainer hook's process: take the container's final
+ * capabilities, no_new_privs and seccomp filter before its execve. */
+struct confine {
+	struct oci_caps caps;
+	bool nnp;
+	const struct seccomp_filter *seccomp;
+};
+
+static int confine_hook(void *data)
 {
+	struct confine *c = data;
+	_cleanup_err_ struct err e = ERR_INIT;
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
+	 * process still has until caps_set. */
+	if (c->seccomp && !c->nnp && seccomp_filter_load(c->seccomp, &e) < 0)
+		return -1;
+	if (caps_set(&c->caps, &e) < 0)
+		return -1;
+	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	if (c->seccomp && c->nnp && seccomp_filter_load(c->seccomp, &e) < 0)
+		return -1;
+	return 0;
+}
+
+int process_exec(const struct process_final *f, struct err *e)
+{
+	const struct oci_process *p = f->p;
 	struct oci_caps caps = p->caps;
 	caps_mask_unknown(&caps);
-	if (caps_set_bounding(caps.bounding, e) < 0 || set_user(p, in_userns, e) < 0)
+	if (caps_set_bounding(caps.bounding, e) < 0 || rlimits_raise(p, e) < 0 ||
+	    set_user(p, f->in_userns, e) < 0)
 		return -1;
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int cwd = root < 0 ? -errno
@@ -470,27 +501,35 @@ int process_exec(const struct oci_process *p, const struct seccomp_filter *secco
 		return err_set(e, ERR_PERMISSION, "process.cwd \"%s\" is outside the container",
 			       p->cwd);
 	_cleanup_free_ char *prog = NULL;
-	if (resolve_program(p, &prog, e) < 0 || rlimits_apply(p, e) < 0)
+	if (resolve_program(p, &prog, e) < 0)
 		return -1;
 	_cleanup_strv_ char **env = env_dedupe(p->env);
 	/* Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it
 	 * until then.  execve recomputes the sets from bounding, inheritable
 	 * and ambient, so it does not survive into the program. */
 	struct oci_caps now = caps;
-	if (seccomp && !p->no_new_privileges) {
+	if (f->seccomp && !p->no_new_privileges) {
 		now.effective |= 1ull << CAP_SYS_ADMIN;
 		now.permitted |= 1ull << CAP_SYS_ADMIN;
 	}
 	if (caps_set(&now, e) < 0)
 		return -1;
+	if (f->start_hooks && f->start_hooks->n) {
+		struct confine c = {.caps = caps, .nnp = p->no_new_privileges, .seccomp = f->seccomp};
+		if (hooks_run_prepared(f->start_hooks, OCI_HOOK_START_CONTAINER, f->state_json,
+				       confine_hook, &c, e) < 0)
+			return -1;
+	}
+	if (rlimits_apply(p, e) < 0)
+		return -1;
 	if (p->apparmor_profile && *p->apparmor_profile &&
-	    apparmor_exec(p->apparmor_profile, e) < 0)
+	    apparmor_exec(f->procfd, p->apparmor_profile, e) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(e, errno, "process.noNewPrivileges");
 	/* The last step: from here on only execve. */
 	log_timing("init: load seccomp, execve");
-	if (seccomp && seccomp_filter_load(seccomp, e) < 0)
+	if (f->seccomp && seccomp_filter_load(f->seccomp, e) < 0)
 		return -1;
 	execve(prog, p->args, env);
 	return err_sys(e, errno, "exec \"%s\"", p->args[0]);

@@ -40,13 +40,28 @@ _noreturn_ void init_main(struct init_ctx *ctx);
 /* Whether the init asks the parent to run prestart/createRuntime hooks
  * (and needs the state JSON for its own): both sides decide alike. */
 bool init_needs_hooks_round(const struct oci_config *c);
+/* What the common tail of the container init and of `exec` needs. */
+struct process_final {
+	const struct oci_process *p;
+	const struct seccomp_filter *seccomp; /* NULL: none */
+	bool in_userns;
+	int procfd; /* a private procfs instance (AppArmor), or -1 */
+	/* startContainer hooks, run with the container's final credentials,
+	 * capabilities, no_new_privs and seccomp filter (as runc does). */
+	const struct oci_hook_list *start_hooks;
+	const char *state_json;
+};
+
 /* The common tail of the container init and of `exec`, in this order:
- * the bounding set, user and groups, the working directory (checked to be
- * inside the root), the program looked up in the process's PATH,
- * rlimits, the capability sets, no_new_privs, seccomp, execve.  Returns
- * only when something failed (e set). */
-int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
-		 bool in_userns, struct err *e);
+ * the bounding set, raised rlimits, user and groups, the working
+ * directory (checked to be inside the root), the program looked up in the
+ * process's PATH, the capability sets, startContainer hooks, the final
+ * rlimits, AppArmor, no_new_privs, seccomp, execve.  Returns only when
+ * something failed (e set). */
+int process_exec(const struct process_final *f, struct err *e);
+/* A detached procfs instance of this process's pid namespace: paths below
+ * it cannot be faked by the container's own /proc. */
+int private_proc(struct err *e);
 /* Whether the host runs AppArmor (a profile can be applied). */
 bool apparmor_enabled(void);
 /* Default dispositions and an empty mask for every signal, as a freshly

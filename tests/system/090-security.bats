@@ -387,3 +387,53 @@ wait_stopped() {
 	assert_success
 	refute_output --regexp "keyring +$ID-b: "
 }
+
+@test "startContainer hooks (programs from the image) run with the container's credentials, not the runtime's" {
+	[ -x /bin/busybox ] || skip "no static /bin/busybox for a hook in the container"
+	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	mkdir -p "$TEST_TMP/out"
+	chmod 777 "$TEST_TMP/out"
+	cfg '.mounts += [{"destination": "/out", "type": "bind", "source": "'"$TEST_TMP/out"'", "options": ["bind"]}]
+	     | .process.user = {"uid": 1000, "gid": 1000}
+	     | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+	     | .hooks.startContainer = [{"path": "/bin/busybox", "args": ["sh", "-c",
+	         "grep -E \"^(Uid|CapEff|Seccomp):\" /proc/self/status > /out/hook; /bin/busybox mkdir /out/dir 2>> /out/hook; true"]}]'
+	args testinit true
+	run rt run "$ID"
+	assert_success
+	run cat "$TEST_TMP/out/hook"
+	assert_line --regexp '^Uid:[[:space:]]+1000[[:space:]]'
+	assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	[ ! -d "$TEST_TMP/out/dir" ] || fail "the hook escaped the seccomp profile"
+}
+
+@test "a fake /proc in the image cannot release a created container before start" {
+	# /proc is the image's own directory tree, bound in, not procfs.
+	mkdir -p "$TEST_TMP/fakeproc/self/fd"
+	for n in $(seq 3 64); do echo >"$TEST_TMP/fakeproc/self/fd/$n"; done
+	cfg '.mounts |= map(select(.destination != "/proc"))
+	     | .mounts += [{"destination": "/proc", "type": "bind", "source": "'"$TEST_TMP/fakeproc"'", "options": ["bind"]}]
+	     | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = false'
+	args testinit write /tmp/ran yes
+	mkdir -p "$BUNDLE/rootfs/tmp"
+	run rt_create "$ID"
+	assert_success
+	sleep 0.3
+	[ ! -e "$BUNDLE/rootfs/tmp/ran" ] || fail "the program ran before start"
+	run timeout 20 "$RUNTIME" --root "$STATE" start "$ID"
+	assert_success
+	for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/ran" ] && break; sleep 0.1; done
+	[ -e "$BUNDLE/rootfs/tmp/ran" ] || fail "the program did not run after start"
+}
+
+@test "the init of a created container is out of reach of the container's processes" {
+	args testinit sleep 100
+	rt_create --pid-file "$TEST_TMP/pid" "$ID"
+	# A process in the container (exec joins its namespaces), root like the
+	# waiting init (pid 1 there) but without CAP_SYS_PTRACE: the init is not
+	# dumpable, so its descriptors (the host's) stay out of reach.
+	run rt exec "$ID" testinit ls /proc/1/fd
+	assert_failure
+	assert_output --partial EACCES
+}
