@@ -1,4 +1,5 @@
 /* cgroup.c: see cgroup.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -459,20 +460,71 @@ int cgroup_enter(const struct cgroup_host *host, const char *path, pid_t pid, st
 	return 0;
 }
 
+/* Remove dir and the cgroups below it, deepest first (a container may have
+ * made its own: systemd in a container, nested engines). */
+static int rmdir_tree(const char *dir, int depth, struct err *e)
+{
+	if (depth > 64)
+		return err_set(e, ERR_INVALID, "remove cgroup \"%s\": nested too deep", dir);
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		int r = 0;
+		while (r == 0 && (de = readdir(d)))
+			if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+				_cleanup_free_ char *sub = path_join(dir, de->d_name);
+				r = rmdir_tree(sub, depth + 1, e);
+			}
+		closedir(d);
+		if (r < 0)
+			return -1;
+	}
+	/* A cgroup whose last task just exited can stay busy for a moment. */
+	for (int attempt = 0;; attempt++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || attempt >= 200)
+			return err_sys(e, errno, "remove cgroup \"%s\"", dir);
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+	}
+}
+
 int cgroup_destroy(const struct cgroup_host *host, const char *path, struct err *e)
 {
+	int r = 0;
 	for (size_t i = 0; i < host->n; i++) {
 		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
-		/* A cgroup whose last task just exited can stay busy for a moment. */
-		for (int attempt = 0;; attempt++) {
-			if (rmdir(dir) == 0 || errno == ENOENT)
-				break;
-			if (errno != EBUSY || attempt >= 200)
-				return err_sys(e, errno, "remove cgroup \"%s\"", dir);
-			nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-		}
+		/* Every hierarchy, even after a failure: leave as little as we can. */
+		if (rmdir_tree(dir, 0, r < 0 ? NULL : e) < 0)
+			r = -1;
 	}
-	return 0;
+	return r;
+}
+
+static void pids_below(const char *dir, int depth, pid_t **ret, size_t *n)
+{
+	_cleanup_free_ char *procs = path_join(dir, "cgroup.procs");
+	_cleanup_free_ char *buf = NULL;
+	if (depth > 64 || read_file_at(AT_FDCWD, procs, 16u << 20, &buf, NULL, NULL) < 0)
+		return;
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int pid;
+		if (parse_int(l, &pid) < 0 || pid <= 0)
+			continue;
+		*ret = xreallocarray(*ret, *n + 1, sizeof(pid_t));
+		(*ret)[(*n)++] = pid;
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			_cleanup_free_ char *sub = path_join(dir, de->d_name);
+			pids_below(sub, depth + 1, ret, n);
+		}
+	closedir(d);
 }
 
 int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, size_t *n,
@@ -482,19 +534,17 @@ int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, s
 	*n = 0;
 	for (size_t i = 0; i < host->n; i++) {
 		_cleanup_free_ char *dir = cgroup_dir(host, i, path);
-		_cleanup_free_ char *procs = path_join(dir, "cgroup.procs");
-		_cleanup_free_ char *buf = NULL;
-		if (read_file_at(AT_FDCWD, procs, 16u << 20, &buf, NULL, NULL) < 0)
+		if (access(dir, F_OK) < 0)
 			continue;
-		char *save = NULL;
-		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			int pid;
-			if (parse_int(l, &pid) < 0 || pid <= 0)
-				continue;
-			*ret = xreallocarray(*ret, *n + 1, sizeof(pid_t));
-			(*ret)[(*n)++] = pid;
-		}
+		pids_below(dir, 0, ret, n);
 		return 0;
 	}
 	return err_set(e, ERR_NOT_FOUND, "cgroup \"%s\": no hierarchy lists its processes", path);
+}
+
+bool cgroup_populated(const struct cgroup_host *host, const char *path)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	return cgroup_pids(host, path, &pids, &n, NULL) == 0 && n > 0;
 }

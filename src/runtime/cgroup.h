@@ -53,7 +53,10 @@ int cgroup_create(const struct cgroup_host *host, const char *path, struct err *
 int cgroup_enter(const struct cgroup_host *host, const char *path, pid_t pid, struct err *e);
 /* Remove the cgroup from every hierarchy (retrying while it drains). */
 int cgroup_destroy(const struct cgroup_host *host, const char *path, struct err *e);
-/* Pids in the cgroup (from the first hierarchy that lists them). */
+/* Whether any process is in the cgroup or below it. */
+bool cgroup_populated(const struct cgroup_host *host, const char *path);
+/* Pids in the cgroup and the cgroups below it (from the first hierarchy
+ * that lists them). */
 int cgroup_pids(const struct cgroup_host *host, const char *path, pid_t **ret, size_t *n,
 		struct err *e);
 

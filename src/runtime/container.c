@@ -72,6 +72,7 @@ struct launch {
 	char *cg_path;
 	bool cg_created;
 	struct ns_plan ns;
+	uint64_t rootfs_mnt_before; /* no mount namespace: the mount there before us */
 	int *idmap_fds; /* per mount, -1 when not idmapped */
 	struct seccomp_filter *seccomp;
 	struct oci_resources *res;
@@ -93,9 +94,24 @@ static void launch_init(struct launch *l)
 		l->ns.join_fd[t] = -1;
 }
 
+static char *state_json(const struct launch *l, const char *status, pid_t pid)
+{
+	struct oci_state s = {
+		.oci_version = l->cfg->oci_version,
+		.id = l->o->id,
+		.status = status,
+		.pid = pid,
+		.bundle = l->bundle,
+		.rootfs = l->rootfs,
+		.annotations = l->cfg->annotations,
+	};
+	return oci_state_to_json(&s, false);
+}
+
 /* Undo everything a failed create made. */
 static void launch_abort(struct launch *l)
 {
+	bool ran = l->pid > 0;
 	if (l->pid > 0) {
 		kill(l->pid, SIGKILL);
 		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
@@ -105,8 +121,21 @@ static void launch_abort(struct launch *l)
 	if (l->cg_created)
 		(void)cgroup_destroy(&l->cg, l->cg_path, NULL);
 	l->cg_created = false;
-	if (l->cfg && l->rootfs && !l->cfg->linux.ns[NS_MNT].present)
-		(void)rootfs_unmount_host(l->rootfs, NULL);
+	/* Without a mount namespace the init's root mount is in the host's:
+	 * undo it if one was made (the top mount is no longer the original). */
+	if (l->cfg && l->rootfs && !l->cfg->linux.ns[NS_MNT].present && l->rootfs_mnt_before) {
+		uint64_t now = rootfs_mount_id(l->rootfs);
+		if (now && now != l->rootfs_mnt_before)
+			(void)rootfs_unmount_host(l->rootfs, now, NULL);
+	}
+	/* As runc: a container that got as far as its process has poststop
+	 * hooks run when its create fails. */
+	if (ran && l->cfg && oci_config_has_hooks(l->cfg, OCI_HOOK_POSTSTOP)) {
+		_cleanup_err_ struct err he = ERR_INIT;
+		_cleanup_free_ char *st = state_json(l, "stopped", 0);
+		if (hooks_run_all(&l->cfg->hooks[OCI_HOOK_POSTSTOP], OCI_HOOK_POSTSTOP, st, &he) < 0)
+			log_warn("%s", err_msg(&he));
+	}
 	if (l->dir_path)
 		(void)rm_rf_at(AT_FDCWD, l->dir_path, NULL);
 	free(l->dir_path);
@@ -139,20 +168,6 @@ static void launch_release(struct launch *l)
 	container_record_clear(&l->rec);
 }
 
-static char *state_json(const struct launch *l, const char *status, pid_t pid)
-{
-	struct oci_state s = {
-		.oci_version = l->cfg->oci_version,
-		.id = l->o->id,
-		.status = status,
-		.pid = pid,
-		.bundle = l->bundle,
-		.rootfs = l->rootfs,
-		.annotations = l->cfg->annotations,
-	};
-	return oci_state_to_json(&s, false);
-}
-
 static int check_config(struct launch *l, struct err *e)
 {
 	const struct oci_config *c = l->cfg;
@@ -163,6 +178,12 @@ static int check_config(struct launch *l, struct err *e)
 			       "config.json: process.terminal is true: --console-socket is required");
 	if (sysctl_validate(c, e) < 0 || rlimits_check(c->process, e) < 0)
 		return err_wrap(e, "config.json");
+	if ((c->process->selinux_label && *c->process->selinux_label) ||
+	    (c->linux.mount_label && *c->linux.mount_label))
+		return err_set(e, ERR_UNSUPPORTED,
+			       "config.json: %s: SELinux labels are not supported by this runtime",
+			       c->linux.mount_label && *c->linux.mount_label ? "linux.mountLabel"
+									     : "process.selinuxLabel");
 	if (c->process->apparmor_profile && *c->process->apparmor_profile && !apparmor_enabled())
 		return err_set(e, ERR_UNSUPPORTED,
 			       "config.json: process.apparmorProfile \"%s\": AppArmor is not "
@@ -192,6 +213,9 @@ static int resolve_paths(struct launch *l, struct err *e)
 	if (stat(l->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
 		return err_set(e, ERR_INVALID, "config.json: root.path \"%s\" is not a directory",
 			       l->cfg->root_path);
+	if (!l->cfg->linux.ns[NS_MNT].present && streq(l->rootfs, "/"))
+		return err_set(e, ERR_INVALID,
+			       "config.json: root.path \"/\" needs a mount namespace of its own");
 	return 0;
 }
 
@@ -451,6 +475,13 @@ static int launch(struct launch *l, struct err *e)
 	l->dir_path = path_join(l->rt->root, o->id);
 	if (lock_fd(l->dirfd, LOCK_MODE_EXCLUSIVE, e) < 0)
 		return -1;
+	/* Named first, so a create killed from here on leaves a trail that
+	 * delete follows; and marked made before it is, so a partial one is
+	 * removed too (destroy tolerates what is missing). */
+	if (write_file_atomic_at(l->dirfd, "cgroup.path", l->cg_path, strlen(l->cg_path), 0600, 0,
+				 e) < 0)
+		return -1;
+	l->cg_created = true;
 	if (cgroup_create(&l->cg, l->cg_path, e) < 0) {
 		/* Rootless: no cgroups unless a cgroup was delegated to us. */
 		if (geteuid() == 0 || (e && e->kind != ERR_PERMISSION))
@@ -460,10 +491,18 @@ static int launch(struct launch *l, struct err *e)
 			log_warn("linux.resources ignored: the caller cannot create cgroups");
 		err_clear(e);
 		(void)cgroup_destroy(&l->cg, l->cg_path, NULL);
+		l->cg_created = false;
 		free(l->cg_path);
 		l->cg_path = NULL;
-	} else {
-		l->cg_created = true;
+		(void)unlinkat(l->dirfd, "cgroup.path", 0);
+	} else if (cgroup_populated(&l->cg, l->cg_path)) {
+		/* Another container's (or anything's) cgroup: never share it,
+		 * delete would kill what is in it. */
+		l->cg_created = false;
+		return err_set(e, ERR_CONFLICT,
+			       "config.json: linux.cgroupsPath: cgroup \"%s\" is in use by other "
+			       "processes",
+			       l->cg_path);
 	}
 	if (l->cg_path && l->res && cgroup_apply(&l->cg, l->cg_path, l->res, &l->cfg->linux, e) < 0)
 		return err_wrap(e, "config.json");
@@ -520,6 +559,8 @@ static int launch(struct launch *l, struct err *e)
 		.no_new_keyring = o->no_new_keyring,
 	};
 	log_timing("parent: clone3 with the namespaces");
+	if (!l->cfg->linux.ns[NS_MNT].present)
+		l->rootfs_mnt_before = rootfs_mount_id(l->rootfs);
 	if (clone_init(l, &ctx, e) < 0)
 		return -1;
 	log_timing("parent: id maps, join the cgroup");
@@ -557,7 +598,8 @@ static int launch(struct launch *l, struct err *e)
 		r->freezer = cgroup_freezer_file(&l->cg, l->cg_path);
 	}
 	r->has_hooks = hooks_later;
-	r->host_mounts = !l->cfg->linux.ns[NS_MNT].present;
+	if (!l->cfg->linux.ns[NS_MNT].present)
+		r->host_mount_id = rootfs_mount_id(l->rootfs);
 	if (record_save(l->dirfd, r, e) < 0)
 		return -1;
 	if (o->pid_file && write_pid_file(o->pid_file, l->pid, e) < 0)

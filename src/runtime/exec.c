@@ -280,6 +280,9 @@ static int prepare(const struct runtime_ctx *rt, const struct runtime_exec_opts 
 		return err_set(e, ERR_INVALID, "a terminal with --detach needs --console-socket");
 	if (rlimits_check(s->p, e) < 0)
 		return -1;
+	if (s->p->selinux_label && *s->p->selinux_label)
+		return err_set(e, ERR_UNSUPPORTED,
+			       "process.selinuxLabel: SELinux labels are not supported by this runtime");
 	if (s->p->apparmor_profile && *s->p->apparmor_profile && !apparmor_enabled())
 		return err_set(e, ERR_UNSUPPORTED,
 			       "process.apparmorProfile \"%s\": AppArmor is not enabled on this host",

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,39 +163,51 @@ static void run_poststop(int dirfd, const struct container_record *rec, const ch
 
 /* With the container's lock held. */
 static int delete_locked(const struct runtime_ctx *rt, const char *id, int dirfd,
-			 struct container_record *rec, bool creating, bool force, struct err *e)
+			 struct container_record *rec, bool force, struct err *e)
 {
-	/* A directory without state.json whose lock we hold: its create died
-	 * mid-way, or finished while we waited.  Reload. */
-	if (creating && faccessat(dirfd, "state.json", F_OK, 0) == 0) {
-		container_record_clear(rec);
+	/* The record was read before the lock: the container may have been
+	 * deleted and a new one made under the same id meanwhile.  Only the
+	 * directory we hold, still at its path, is this container. */
+	_cleanup_free_ char *dir = path_join(rt->root, id);
+	struct stat held, now;
+	if (fstat(dirfd, &held) < 0 || held.st_nlink == 0 || stat(dir, &now) < 0 ||
+	    now.st_ino != held.st_ino || now.st_dev != held.st_dev)
+		return err_set(e, ERR_NOT_FOUND, "container \"%s\" does not exist", id);
+	container_record_clear(rec);
+	if (faccessat(dirfd, "state.json", F_OK, 0) == 0) {
 		if (record_load(dirfd, rec, e) < 0)
 			return -1;
+	} else {
+		/* Its create died mid-way (we hold the lock it held): what it
+		 * made is named in cgroup.path. */
+		rec->id = xstrdup(id);
+		_cleanup_free_ char *cg = NULL;
+		if (read_file_at(dirfd, "cgroup.path", 4096, &cg, NULL, NULL) == 0 && cg[0] == '/')
+			rec->cgroup_path = TAKE_PTR(cg);
 	}
 	enum container_status st = rec->pid ? record_status(dirfd, rec) : STATUS_STOPPED;
 	if ((st == STATUS_RUNNING || st == STATUS_PAUSED) && !force)
 		return err_set(e, ERR_CONFLICT, "it is %s; stop it first or use --force",
 			       container_status_name(st));
+	struct cgroup_host host = {0};
+	if (rec->cgroup_path && cgroup_detect(&host, e) < 0)
+		return -1;
+	/* A frozen process cannot die: thaw first. */
+	if (st == STATUS_PAUSED)
+		(void)cgroup_freeze(&host, rec->cgroup_path, false, NULL);
 	if (st != STATUS_STOPPED)
 		kill_and_wait(rec);
 	if (rec->cgroup_path) {
-		struct cgroup_host host;
-		if (cgroup_detect(&host, e) < 0)
-			return -1;
-		/* A paused container must thaw to die. */
-		if (st == STATUS_PAUSED)
-			(void)cgroup_freeze(&host, rec->cgroup_path, false, NULL);
 		(void)signal_all(rec, SIGKILL, NULL);
 		int r = cgroup_destroy(&host, rec->cgroup_path, e);
 		cgroup_host_clear(&host);
 		if (r < 0)
 			return -1;
 	}
-	if (rec->host_mounts && rootfs_unmount_host(rec->rootfs, e) < 0)
+	if (rec->host_mount_id && rootfs_unmount_host(rec->rootfs, rec->host_mount_id, e) < 0)
 		return -1;
 	if (rec->has_hooks)
 		run_poststop(dirfd, rec, id);
-	_cleanup_free_ char *dir = path_join(rt->root, id);
 	int r = rm_rf_at(AT_FDCWD, dir, e);
 	log_timing("end");
 	return r;
@@ -209,7 +222,7 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, str
 		return -1;
 	int r = lock_fd(dirfd, LOCK_MODE_EXCLUSIVE, e);
 	if (r == 0)
-		r = delete_locked(rt, id, dirfd, &rec, creating, force, e);
+		r = delete_locked(rt, id, dirfd, &rec, force, e);
 	if (r < 0)
 		err_wrap(e, "delete container \"%s\"", id);
 	container_record_clear(&rec);
@@ -239,12 +252,14 @@ int runtime_list(const struct runtime_ctx *rt, struct runtime_list_entry **ret, 
 {
 	*ret = NULL;
 	*ret_n = 0;
+	struct stat rst;
+	if (lstat(rt->root, &rst) < 0 && errno == ENOENT)
+		return 0;
+	if (root_check(rt->root, false, e) < 0)
+		return -1;
 	DIR *d = opendir(rt->root);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
+	if (!d)
 		return err_sys(e, errno, "list \"%s\"", rt->root);
-	}
 	struct runtime_list_entry *l = NULL;
 	size_t n = 0;
 	struct dirent *de;

@@ -308,13 +308,15 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	int rootfd = -1, master = -1, slave = -1, procfd = -1;
 
 	process_reset_signals();
-	/* Until the exec nothing in the container may look into us (ptrace,
-	 * /proc/<pid>/fd): we hold descriptors of the host and full privileges. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(0);
 	if (sync_expect(ctx->sync_fd, SYNC_GO, &m, &e) < 0)
 		_exit(1); /* the parent is gone or failed: it reports */
 	sync_msg_clear(&m);
+	/* Until the exec nothing in the container may look into us (ptrace,
+	 * /proc/<pid>/fd): we hold descriptors of the host and full privileges.
+	 * Not before GO: an unprivileged parent writes our id maps, which a
+	 * non-dumpable process's /proc files would not let it do. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	log_timing("init: namespaces, hostname");
 	if (ctx->ns->new_ns[NS_USER]) {

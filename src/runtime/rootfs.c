@@ -10,7 +10,6 @@
 
 #include "base/fs-util.h"
 #include "base/path-util.h"
-#include "base/strv.h"
 #include "runtime/mounts.h"
 #include "runtime/rootfs.h"
 
@@ -151,39 +150,20 @@ int rootfs_propagate(unsigned long propagation, struct err *e)
 	return 0;
 }
 
-static int by_depth(const void *a, const void *b)
+uint64_t rootfs_mount_id(const char *path)
 {
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-	return la < lb ? 1 : la > lb ? -1 : 0;
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
 }
 
-int rootfs_unmount_host(const char *rootfs, struct err *e)
+int rootfs_unmount_host(const char *rootfs, uint64_t ours, struct err *e)
 {
-	_cleanup_free_ char *mi = NULL;
-	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16u << 20, &mi, NULL, e) < 0)
-		return -1;
-	size_t rl = strlen(rootfs);
-	_cleanup_strv_ char **points = NULL;
-	char *save = NULL;
-	for (char *l = strtok_r(mi, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		/* id parent maj:min root mountpoint ... */
-		char *p = l;
-		for (int f = 0; f < 4 && p; f++)
-			p = strchr(p, ' '), p = p ? p + 1 : NULL;
-		if (!p)
-			continue;
-		size_t n = strcspn(p, " ");
-		p[n] = '\0';
-		/* mountinfo escapes spaces as \040; rootfs paths with escapes are
-		 * compared escaped, which only skips them. */
-		if (strncmp(p, rootfs, rl) == 0 && (p[rl] == '\0' || p[rl] == '/'))
-			strv_push(&points, p);
-	}
-	size_t np = strv_length(points);
-	if (np)
-		qsort(points, np, sizeof(char *), by_depth);
-	for (size_t i = 0; i < np; i++)
-		if (umount2(points[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-			return err_sys(e, errno, "unmount \"%s\"", points[i]);
+	if (!ours || rootfs_mount_id(rootfs) != ours)
+		return 0;
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return err_sys(e, errno, "unmount the container's root \"%s\"", rootfs);
 	return 0;
 }

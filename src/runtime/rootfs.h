@@ -17,9 +17,13 @@ int rootfs_prepare(const char *rootfs, unsigned long propagation, bool own_mnt, 
  * chroot (anything else would change the host's root).  Afterwards the
  * cwd is "/". */
 int rootfs_enter(int rootfd, bool no_pivot, bool own_mnt, struct err *e);
-/* Unmount, deepest first, everything mounted at or below rootfs in the
- * caller's mount namespace. */
-int rootfs_unmount_host(const char *rootfs, struct err *e);
+/* The id of the mount at the top of path (statx STATX_MNT_ID), 0 on error. */
+uint64_t rootfs_mount_id(const char *path);
+/* Without a mount namespace: detach the container's own root mount (the
+ * self-bind made by rootfs_prepare, and with it everything mounted below)
+ * if the mount on top of rootfs is still the one with mount id `ours`.
+ * Mounts that were there before the container are never touched. */
+int rootfs_unmount_host(const char *rootfs, uint64_t ours, struct err *e);
 /* Before the pivot, through the root's descriptor: hide maskedPaths
  * (a private read-only tmpfs over directories, the host's null device over
  * files), make readonlyPaths read-only, and the root when root.readonly. */

@@ -8,6 +8,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -320,8 +321,14 @@ struct seccomp_filter *seccomp_filter_build(const char *json, const char *cache_
 					    struct err *e)
 {
 	_cleanup_close_ int dfd = -1;
-	if (cache_dir && mkdir_p(cache_dir, 0700, NULL) == 0)
+	struct stat st;
+	/* Ours alone, or not used: a planted program would be loaded. */
+	if (cache_dir && (mkdir(cache_dir, 0700) == 0 || errno == EEXIST))
 		dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd >= 0 && (fstat(dfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
+		close(dfd);
+		dfd = -1;
+	}
 	if (dfd >= 0) {
 		struct seccomp_filter *hit = cache_get(dfd, json);
 		if (hit)

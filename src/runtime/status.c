@@ -41,10 +41,31 @@ void container_record_clear(struct container_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int root_check(const char *root, bool create, struct err *e)
+{
+	struct stat st;
+	if (lstat(root, &st) < 0) {
+		if (errno != ENOENT || !create)
+			return err_sys(e, errno, "state directory \"%s\"", root);
+		if (mkdir_p(root, 0700, e) < 0)
+			return err_wrap(e, "state directory");
+		if (lstat(root, &st) < 0)
+			return err_sys(e, errno, "state directory \"%s\"", root);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_PERMISSION, "state directory \"%s\": not a directory", root);
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return err_set(e, ERR_PERMISSION,
+			       "state directory \"%s\": owned by uid %u or writable by others; "
+			       "refusing to use it",
+			       root, (unsigned)st.st_uid);
+	return 0;
+}
+
 int record_dir_create(const char *root, const char *id, struct err *e)
 {
-	if (mkdir_p(root, 0700, e) < 0)
-		return err_wrap(e, "state directory");
+	if (root_check(root, true, e) < 0)
+		return -1;
 	_cleanup_free_ char *dir = path_join(root, id);
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
@@ -59,6 +80,11 @@ int record_dir_create(const char *root, const char *id, struct err *e)
 
 int record_dir_open(const char *root, const char *id, struct err *e)
 {
+	struct stat st;
+	if (lstat(root, &st) < 0 && errno == ENOENT)
+		return err_set(e, ERR_NOT_FOUND, "container \"%s\" does not exist", id);
+	if (root_check(root, false, e) < 0)
+		return -1;
 	_cleanup_free_ char *dir = path_join(root, id);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
@@ -90,8 +116,8 @@ int record_save(int dirfd, const struct container_record *r, struct err *e)
 	if (r->freezer)
 		json_object_set_new(o, "freezer", json_string(r->freezer));
 	json_object_set_new(o, "hasHooks", json_boolean(r->has_hooks));
-	if (r->host_mounts)
-		json_object_set_new(o, "hostMounts", json_true());
+	if (r->host_mount_id)
+		json_object_set_new(o, "hostMountID", json_integer((json_int_t)r->host_mount_id));
 	_cleanup_free_ char *s = json_dump_string(o, false);
 	json_decref(o);
 	return write_file_atomic_at(dirfd, "state.json", s, strlen(s), 0600, 0, e);
@@ -120,7 +146,7 @@ int record_load(int dirfd, struct container_record *r, struct err *e)
 	    json_get_string(o, "", "cgroupPath", false, &r->cgroup_path, e) < 0 ||
 	    json_get_string(o, "", "freezer", false, &r->freezer, e) < 0 ||
 	    json_get_bool(o, "", "hasHooks", false, &r->has_hooks, e) < 0 ||
-	    json_get_bool(o, "", "hostMounts", false, &r->host_mounts, e) < 0) {
+	    json_get_u64(o, "", "hostMountID", false, &r->host_mount_id, e) < 0) {
 		container_record_clear(r);
 		return err_wrap(e, "state.json");
 	}

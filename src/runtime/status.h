@@ -27,7 +27,7 @@ struct container_record {
 	char *cgroup_path;
 	char *freezer; /* the cgroup file that says whether it is paused */
 	bool has_hooks; /* poststart / poststop: config.json must be read */
-	bool host_mounts; /* no mount namespace: its mounts are the host's */
+	uint64_t host_mount_id; /* no mount namespace: its root mount, in the host's */
 };
 
 enum container_status {
@@ -41,6 +41,11 @@ enum container_status {
 const char *container_status_name(enum container_status s);
 void container_record_clear(struct container_record *r);
 
+/* The state root (and any directory the runtime keeps in it) must be a
+ * real directory of the caller's, which nobody else may write: otherwise
+ * another user could plant a container record with hooks in it.  Made
+ * (0700) when missing and create is true. */
+int root_check(const char *root, bool create, struct err *e);
 /* Make <root>/<id> (the root too, 0700); fails with ERR_EXISTS when the
  * container exists.  Returns the directory's descriptor. */
 int record_dir_create(const char *root, const char *id, struct err *e);

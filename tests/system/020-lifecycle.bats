@@ -158,3 +158,25 @@ $ID-b"
 	assert_equal "$rc" 137
 	assert_no_trace "$ID"
 }
+
+@test "a delete held up by a lock never touches a newer container with the same id" {
+	args testinit sleep 100
+	rt run -d --pid-file "$TEST_TMP/pid1" "$ID" </dev/null >/dev/null 2>&1
+	# Hold the container's lock, queue a delete behind it...
+	flock "$STATE/$ID" sleep 2 &
+	local holder=$!
+	sleep 0.3
+	rt delete --force "$ID" >"$TEST_TMP/del.out" 2>&1 &
+	local deleter=$!
+	sleep 0.3
+	# ...while the container goes away by other means and a new one takes its id.
+	kill -9 "$(cat "$TEST_TMP/pid1")"
+	for _ in $(seq 50); do [ "$(awk '{print $3}' "/proc/$(cat "$TEST_TMP/pid1")/stat" 2>/dev/null)" != S ] && break; sleep 0.1; done
+	for d in /sys/fs/cgroup/*/berth/"$ID"; do rmdir "$d" 2>/dev/null; done
+	rm -rf "${STATE:?}/$ID"
+	rt run -d --pid-file "$TEST_TMP/pid2" "$ID" </dev/null >/dev/null 2>&1
+	wait $holder
+	wait $deleter || true
+	assert_equal "$(rt state "$ID" | jq -r .status)" running
+	[ -d "/proc/$(cat "$TEST_TMP/pid2")" ] || fail "the new container was killed"
+}

@@ -284,3 +284,21 @@ user_ns_config() {
 	assert_success
 	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo || fail "delete left mounts on the host"
 }
+
+@test "without a mount namespace, delete undoes only the container's own mounts" {
+	# The engine's mount of the root (an overlay, say) must survive.
+	mount -t tmpfs engine-root "$BUNDLE/rootfs"
+	mkdir -p "$BUNDLE/rootfs/bin" "$BUNDLE/rootfs/proc" "$BUNDLE/rootfs/dev" "$BUNDLE/rootfs/sys"
+	cp "$TESTINIT" "$BUNDLE/rootfs/bin/testinit"
+	cfg '.linux.namespaces = [] | del(.hostname) | .linux.resources = {}'
+	args testinit true
+	run rt run "$ID"
+	assert_success
+	grep -q "engine-root" /proc/self/mountinfo || fail "the engine's mount of the root was undone"
+	[ "$(grep -c " $BUNDLE/rootfs" /proc/self/mountinfo)" -eq 1 ] || fail "container mounts left"
+	umount "$BUNDLE/rootfs"
+	cfg '.root.path = "/"'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'root.path "/" needs a mount namespace of its own'
+}

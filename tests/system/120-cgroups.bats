@@ -235,3 +235,52 @@ true"
 	assert_output --partial "hugepageLimits"
 	assert_no_trace "$ID"
 }
+
+@test "a cgroup with processes in it is never shared: the second container is refused" {
+	cfg '.linux.cgroupsPath = "/berth-shared-'"$ID"'"'
+	args testinit sleep 100
+	rt run -d --pid-file "$TEST_TMP/pid" "$ID" </dev/null >/dev/null 2>&1
+	run rt run "$ID-b"
+	assert_failure
+	assert_output --partial 'is in use by other processes'
+	assert_equal "$(rt state "$ID" | jq -r .status)" running
+	run rt delete --force "$ID"
+	assert_success
+}
+
+@test "cgroups the container made below its own are removed with it" {
+	v1
+	cfg '.mounts |= map(if .destination == "/sys/fs/cgroup" then .options -= ["ro"] else . end)'
+	[ -x /bin/busybox ] || skip "no static /bin/busybox for a shell in the container"
+	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
+	args /bin/busybox sh -c 'mkdir /sys/fs/cgroup/pids/sub /sys/fs/cgroup/memory/sub && echo $$ > /sys/fs/cgroup/pids/sub/cgroup.procs && exec /bin/busybox sleep 100'
+	rt run -d "$ID" </dev/null >"$TEST_TMP/out" 2>&1
+	for _ in $(seq 50); do [ -d "/sys/fs/cgroup/pids/berth/$ID/sub" ] && break; sleep 0.1; done
+	[ -d "/sys/fs/cgroup/pids/berth/$ID/sub" ] || fail "no sub-cgroup made: $(cat "$TEST_TMP/out")"
+	run rt delete --force "$ID"
+	assert_success
+	assert_no_trace "$ID"
+}
+
+@test "delete --force of a paused container kills and removes it" {
+	args testinit sleep 100
+	rt run -d "$ID" </dev/null >/dev/null 2>&1
+	rt pause "$ID"
+	run rt delete --force "$ID"
+	assert_success
+	assert_no_trace "$ID"
+}
+
+@test "a create killed half-way is cleaned up by delete --force" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 30"]}]'
+	rt create "$ID" </dev/null >/dev/null 2>&1 &
+	local create=$!
+	for _ in $(seq 50); do [ -d "/sys/fs/cgroup/pids/berth/$ID" ] && break; sleep 0.1; done
+	[ -d "/sys/fs/cgroup/pids/berth/$ID" ] || fail "create did not get as far as its cgroup"
+	kill -9 $create
+	wait $create || true
+	pkill -f "sh -c sleep 30" || true
+	run rt delete --force "$ID"
+	assert_success
+	assert_no_trace "$ID"
+}

@@ -145,7 +145,7 @@ progress'
 		cat /sys/fs/cgroup/berth-v2test/'"$ID"'/cgroup.max.descendants'
 	assert_success
 	assert_output 5
-	cfg '.linux.resources = {"unified": {"no.such.file": "1"}}'
+	cfg '.linux.resources = {"unified": {"no.such.file": "1"}} | .linux.cgroupsPath = "/berth-v2test/'"$ID"'-b"'
 	run v2 'rt run "'"$ID"'-b"'
 	assert_failure
 	assert_output --partial 'linux.resources.unified: "no.such.file" is not a file of this cgroup'

@@ -107,9 +107,11 @@ int main(int argc, char **argv)
 	/* Rootless: the state lives in the caller's runtime directory. */
 	_cleanup_free_ char *user_root = NULL;
 	if (geteuid() != 0) {
+		/* Never a shared directory such as /tmp: another user could
+		 * plant state (and hooks) there. */
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
 		user_root = xdg && *xdg ? xasprintf("%s/berth-runtime", xdg)
-					: xasprintf("/tmp/berth-runtime-%u", (unsigned)geteuid());
+					: xasprintf("/run/user/%u/berth-runtime", (unsigned)geteuid());
 	}
 	struct global g = {.rt = {.root = user_root ? user_root : DEFAULT_ROOT}};
 	const char *log_file = NULL, *log_format = "text", *rootless = NULL, *criu = NULL;
