@@ -178,3 +178,12 @@ int fd_move_above(int fd, int min)
 	close(fd);
 	return n;
 }
+
+int fd_check_preserved(int first, int n, struct err *e)
+{
+	for (int fd = first; fd < first + n; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return err_set(e, ERR_INVALID,
+				       "--preserve-fds %d: descriptor %d is not open", n, fd);
+	return 0;
+}

@@ -25,3 +25,6 @@ int send_fds(int sock, const int *fds, size_t n_fds, const void *data, size_t le
 ssize_t recv_fds(int sock, int *fds, size_t *n_fds, void *data, size_t len);
 /* Move fd to a number >= min (F_DUPFD_CLOEXEC), closing the old one. */
 int fd_move_above(int fd, int min);
+/* Check that descriptors first..first+n-1 are open ("--preserve-fds n")
+ * and move the log's out of that range.  Returns 0 or -1 with e set. */
+int fd_check_preserved(int first, int n, struct err *e);

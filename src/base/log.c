@@ -39,6 +39,17 @@ int log_open_file(const char *path, enum log_format format, struct err *e)
 	return 0;
 }
 
+int log_move_fd_above(int min)
+{
+	if (log_fd < 0 || log_fd >= min)
+		return 0;
+	int r = fd_move_above(log_fd, min);
+	if (r < 0)
+		return r;
+	log_fd = r;
+	return 0;
+}
+
 void log_close_file(void)
 {
 	if (log_fd >= 0)

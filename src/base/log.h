@@ -19,6 +19,9 @@ const char *log_progname(void);
 int log_open_file(const char *path, enum log_format format, struct err *e);
 void log_set_level(enum log_level level);
 bool log_debug_enabled(void);
+/* Move the log file's descriptor to min or above (out of a range of
+ * descriptors a container inherits); -errno on failure. */
+int log_move_fd_above(int min);
 /* Close the log file (the child of a fork that must not keep it). */
 void log_close_file(void);
 void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);

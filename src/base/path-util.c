@@ -78,12 +78,13 @@ int path_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t r
 		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
 		.resolve = resolve,
 	};
-	for (;;) {
+	for (int attempt = 0;; attempt++) {
 		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 		if (fd >= 0)
 			return (int)fd;
-		/* EAGAIN: a concurrent rename raced the lookup; simply retry. */
-		if (errno != EINTR && errno != EAGAIN)
+		/* EAGAIN: a concurrent rename raced the lookup.  Retry, but a
+		 * container renaming in a loop must not keep us here forever. */
+		if (errno != EINTR && (errno != EAGAIN || attempt >= 128))
 			return -errno;
 	}
 }
@@ -110,6 +111,10 @@ int path_open_parent_in_root(int rootfd, const char *path, bool create, const ch
 	const char *last = path + plen;
 	while (last > path && last[-1] != '/')
 		last--;
+	/* "/a/b/.." cleans to "/a": its last written component is no leaf. */
+	if ((last[0] == '.' && (last[1] == '/' || !last[1])) ||
+	    (last[0] == '.' && last[1] == '.' && (last[2] == '/' || !last[2])))
+		return err_set(e, ERR_INVALID, "\"%s\": ends in \".\" or \"..\"", path);
 	const char *slash = strrchr(rel, '/');
 	_cleanup_free_ char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup(".");
 	int fd;

@@ -436,6 +436,13 @@ static int launch(struct launch *l, struct err *e)
 		return -1;
 	if (o->preserve_fds < 0 || o->preserve_fds > 65536)
 		return err_set(e, ERR_INVALID, "--preserve-fds: %d is out of range", o->preserve_fds);
+	/* The range passed on must be the caller's own descriptors, and none
+	 * of ours (the log's, opened before we knew the range). */
+	if (fd_check_preserved(3, o->preserve_fds, e) < 0)
+		return -1;
+	int mr = log_move_fd_above(3 + o->preserve_fds);
+	if (mr < 0)
+		return err_sys(e, mr, "move the log descriptor");
 	_cleanup_free_ char *bundle_in = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle_in)
 		return err_sys(e, errno, "bundle \"%s\"", o->bundle ? o->bundle : ".");

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/fs-util.h"
 #include "base/id.h"
 #include "base/lock.h"
+#include "oci/config.h"
 #include "oci/resources.h"
 #include "runtime/cgroup.h"
 #include "runtime/runtime.h"
@@ -83,10 +85,15 @@ int runtime_update(const struct runtime_ctx *rt, const char *id, const struct oc
 	struct live l;
 	int r = live_open(rt, id, "update", LIVE, true, &l, e);
 	if (r == 0) {
-		/* Devices created at create are not known here; an update keeps
-		 * the defaults every container needs. */
+		/* New device rules keep allowing the devices the container was
+		 * created with (its config.json as it was at create). */
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		_cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
+		if (read_file_at(l.dirfd, "config.json", OCI_CONFIG_MAX_SIZE, &buf, &len, NULL) == 0)
+			cfg = oci_config_parse(buf, len, "config.json", NULL);
 		struct oci_linux none = {0};
-		if (cgroup_apply(&l.host, l.rec.cgroup_path, res, &none, e) < 0)
+		if (cgroup_apply(&l.host, l.rec.cgroup_path, res, cfg ? &cfg->linux : &none, e) < 0)
 			r = err_wrap(e, "update container \"%s\"", id);
 	}
 	live_release(&l);

@@ -55,10 +55,10 @@ static int create_one(int rootfd, const struct oci_device *d, bool userns, bool 
 			return err_sys(e, errno, "device \"%s\": remove existing file", d->path);
 	}
 	if (!userns || type == S_IFIFO) {
+		/* The init's umask is 0: mknod gives the node its mode exactly
+		 * (no chmod by name, which would follow a planted symlink). */
 		if (mknodat(dfd, leaf, type | perm, dev) < 0)
 			return err_sys(e, errno, "device \"%s\": mknod", d->path);
-		if (fchmodat(dfd, leaf, perm, 0) < 0)
-			return err_sys(e, errno, "device \"%s\": chmod", d->path);
 	} else {
 		/* No mknod in a user namespace: bind the host's node. */
 		int f = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

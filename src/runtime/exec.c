@@ -251,6 +251,11 @@ static int prepare(const struct runtime_ctx *rt, const struct runtime_exec_opts 
 		return -1;
 	if (o->preserve_fds < 0 || o->preserve_fds > 65536)
 		return err_set(e, ERR_INVALID, "--preserve-fds: %d is out of range", o->preserve_fds);
+	if (fd_check_preserved(3, o->preserve_fds, e) < 0)
+		return -1;
+	int mr = log_move_fd_above(3 + o->preserve_fds);
+	if (mr < 0)
+		return err_sys(e, mr, "move the log descriptor");
 	s->dirfd = record_dir_open(rt->root, o->id, e);
 	if (s->dirfd < 0 || record_load(s->dirfd, &s->rec, e) < 0)
 		return -1;

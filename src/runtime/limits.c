@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -79,9 +81,21 @@ static const char *const ipc_sysctls[] = {
 	"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
 };
 
+/* The container has a namespace of type t of its own: a new one, or one
+ * joined by path that is not the runtime's (the host's). */
 static bool own_ns(const struct oci_config *c, enum ns_type t)
 {
-	return c->linux.ns[t].present;
+	const struct oci_namespace *ns = &c->linux.ns[t];
+	if (!ns->present)
+		return false;
+	if (!ns->path)
+		return true;
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name(t));
+	struct stat a, b;
+	if (stat(ns->path, &a) < 0 || stat(self, &b) < 0)
+		return true; /* the join itself will say what is wrong */
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
 int sysctl_validate(const struct oci_config *c, struct err *e)

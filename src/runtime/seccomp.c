@@ -323,7 +323,7 @@ struct seccomp_filter *seccomp_filter_build(const char *json, const char *cache_
 	_cleanup_close_ int dfd = -1;
 	struct stat st;
 	/* Ours alone, or not used: a planted program would be loaded. */
-	if (cache_dir && (mkdir(cache_dir, 0700) == 0 || errno == EEXIST))
+	if (cache_dir && mkdir_p(cache_dir, 0700, NULL) == 0)
 		dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd >= 0 && (fstat(dfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
 		close(dfd);
