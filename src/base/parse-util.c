@@ -250,3 +250,29 @@ int parse_duration(const char *s, uint64_t *ret)
 	*ret = total;
 	return 0;
 }
+
+int cpu_list_parse(const char *s, void (*each)(unsigned cpu, void *data), void *data)
+{
+	if (!*s)
+		return 0;
+	for (;;) {
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return -EINVAL;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (b < a || a > 65535 || b > 65535)
+			return -EINVAL;
+		for (unsigned long c = a; each && c <= b; c++)
+			each((unsigned)c, data);
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		s = end + 1;
+	}
+}

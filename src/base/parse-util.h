@@ -20,3 +20,7 @@ int parse_duration(const char *s, uint64_t *ret);
 int parse_signal(const char *s, int *ret);
 /* "SIGKILL" for 9; NULL when unknown. */
 const char *signal_name(int sig);
+/* A CPU list as cpuset and taskset write it: "0-3,7"; "" is empty.  Calls
+ * each(cpu) for every CPU named (each may be NULL: validate only); returns
+ * -EINVAL when malformed or a CPU is above 65535. */
+int cpu_list_parse(const char *s, void (*each)(unsigned cpu, void *data), void *data);

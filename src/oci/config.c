@@ -7,6 +7,7 @@
 
 #include "base/fs-util.h"
 #include "base/json-util.h"
+#include "base/parse-util.h"
 #include "base/path-util.h"
 #include "base/strv.h"
 #include "oci/config.h"
@@ -250,6 +251,145 @@ static int parse_user(struct oci_user *u, json_t *proc, const char *path, struct
 	return 0;
 }
 
+struct named_value {
+	const char *name;
+	long value;
+};
+
+static int lookup_name(const struct named_value *t, size_t n, const char *name, long *ret)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(t[i].name, name)) {
+			*ret = t[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+/* Kernel values of the spec's names (linux/sched.h, linux/ioprio.h). */
+static const struct named_value sched_policies[] = {
+	{"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},	     {"SCHED_BATCH", 3},
+	{"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
+};
+static const struct named_value sched_flags[] = {
+	{"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+	{"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+	{"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+	{"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+};
+static const struct named_value ioprio_classes[] = {
+	{"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3},
+};
+
+static int parse_scheduler(struct oci_process *pr, json_t *proc, const char *path, struct err *e)
+{
+	json_t *o;
+	int r = json_get_object(proc, path, "scheduler", false, &o, e);
+	if (r <= 0)
+		return r;
+	_cleanup_free_ char *p = json_path_key(path, "scheduler");
+	struct oci_scheduler *s = &pr->scheduler;
+	_cleanup_free_ char *policy = NULL;
+	_cleanup_strv_ char **flags = NULL;
+	int64_t nice = 0, prio = 0;
+	if (json_get_string(o, p, "policy", true, &policy, e) < 0 ||
+	    json_get_i64(o, p, "nice", false, &nice, e) < 0 ||
+	    json_get_i64(o, p, "priority", false, &prio, e) < 0 ||
+	    json_get_strv(o, p, "flags", false, &flags, e) < 0 ||
+	    json_get_u64(o, p, "runtime", false, &s->runtime, e) < 0 ||
+	    json_get_u64(o, p, "deadline", false, &s->deadline, e) < 0 ||
+	    json_get_u64(o, p, "period", false, &s->period, e) < 0)
+		return -1;
+	long v;
+	if (lookup_name(sched_policies, ARRAY_SIZE(sched_policies), policy, &v) < 0)
+		return err_set(e, ERR_INVALID, "%s.policy: unknown policy \"%s\"", p, policy);
+	s->policy = (int)v;
+	if (nice < -20 || nice > 19)
+		return err_set(e, ERR_INVALID, "%s.nice: %lld is not in -20..19", p, (long long)nice);
+	if (prio < 0 || prio > 99)
+		return err_set(e, ERR_INVALID, "%s.priority: %lld is not in 0..99", p,
+			       (long long)prio);
+	s->nice = (int32_t)nice;
+	s->priority = (int32_t)prio;
+	for (char **f = flags; f && *f; f++) {
+		if (lookup_name(sched_flags, ARRAY_SIZE(sched_flags), *f, &v) < 0)
+			return err_set(e, ERR_INVALID, "%s.flags: unknown flag \"%s\"", p, *f);
+		s->flags |= (uint64_t)v;
+	}
+	s->present = true;
+	return 0;
+}
+
+static int parse_io_priority(struct oci_process *pr, json_t *proc, const char *path,
+			     struct err *e)
+{
+	json_t *o;
+	int r = json_get_object(proc, path, "ioPriority", false, &o, e);
+	if (r <= 0)
+		return r;
+	_cleanup_free_ char *p = json_path_key(path, "ioPriority");
+	_cleanup_free_ char *klass = NULL;
+	int64_t prio;
+	if (json_get_string(o, p, "class", true, &klass, e) < 0 ||
+	    json_get_i64(o, p, "priority", true, &prio, e) < 0)
+		return -1;
+	long v;
+	if (lookup_name(ioprio_classes, ARRAY_SIZE(ioprio_classes), klass, &v) < 0)
+		return err_set(e, ERR_INVALID, "%s.class: unknown class \"%s\"", p, klass);
+	if (prio < 0 || prio > 7)
+		return err_set(e, ERR_INVALID, "%s.priority: %lld is not in 0..7", p,
+			       (long long)prio);
+	pr->io_priority = (struct oci_io_priority){.present = true, .klass = (int)v,
+						   .priority = (int)prio};
+	return 0;
+}
+
+static int parse_exec_cpu_affinity(struct oci_process *pr, json_t *proc, const char *path,
+				   struct err *e)
+{
+	json_t *o;
+	int r = json_get_object(proc, path, "execCPUAffinity", false, &o, e);
+	if (r <= 0)
+		return r;
+	_cleanup_free_ char *p = json_path_key(path, "execCPUAffinity");
+	if (json_get_string(o, p, "initial", false, &pr->exec_cpu_initial, e) < 0 ||
+	    json_get_string(o, p, "final", false, &pr->exec_cpu_final, e) < 0)
+		return -1;
+	if (pr->exec_cpu_initial && cpu_list_parse(pr->exec_cpu_initial, NULL, NULL) < 0)
+		return err_set(e, ERR_INVALID, "%s.initial: \"%s\" is not a list of cpus", p,
+			       pr->exec_cpu_initial);
+	if (pr->exec_cpu_final && cpu_list_parse(pr->exec_cpu_final, NULL, NULL) < 0)
+		return err_set(e, ERR_INVALID, "%s.final: \"%s\" is not a list of cpus", p,
+			       pr->exec_cpu_final);
+	return 0;
+}
+
+static int parse_personality(struct oci_linux *l, json_t *lin, struct err *e)
+{
+	json_t *o;
+	int r = json_get_object(lin, "linux", "personality", false, &o, e);
+	if (r <= 0)
+		return r;
+	_cleanup_free_ char *domain = NULL;
+	_cleanup_strv_ char **flags = NULL;
+	if (json_get_string(o, "linux.personality", "domain", true, &domain, e) < 0 ||
+	    json_get_strv(o, "linux.personality", "flags", false, &flags, e) < 0)
+		return -1;
+	if (streq(domain, "LINUX"))
+		l->personality = 0x0000; /* PER_LINUX */
+	else if (streq(domain, "LINUX32"))
+		l->personality = 0x0008; /* PER_LINUX32 */
+	else
+		return err_set(e, ERR_INVALID, "linux.personality.domain: unknown domain \"%s\"",
+			       domain);
+	if (flags && flags[0])
+		return err_set(e, ERR_INVALID,
+			       "linux.personality.flags: \"%s\" is not supported (no flag is)",
+			       flags[0]);
+	l->has_personality = true;
+	return 0;
+}
+
 static int parse_rlimits(struct oci_process *pr, json_t *proc, const char *path, struct err *e)
 {
 	json_t *a;
@@ -356,6 +496,9 @@ static int parse_process_obj(struct oci_process *pr, json_t *proc, const char *p
 	}
 	if (json_get_string(proc, path, "apparmorProfile", false, &pr->apparmor_profile, e) < 0 ||
 	    json_get_string(proc, path, "selinuxLabel", false, &pr->selinux_label, e) < 0)
+		return -1;
+	if (parse_scheduler(pr, proc, path, e) < 0 || parse_io_priority(pr, proc, path, e) < 0 ||
+	    parse_exec_cpu_affinity(pr, proc, path, e) < 0)
 		return -1;
 	return 0;
 }
@@ -489,6 +632,11 @@ static int parse_linux(struct oci_config *c, json_t *doc, struct err *e)
 	    json_get_strv(lin, "linux", "readonlyPaths", false, &l->readonly_paths, e) < 0 ||
 	    json_get_string(lin, "linux", "mountLabel", false, &l->mount_label, e) < 0)
 		return -1;
+	if (parse_personality(l, lin, e) < 0)
+		return -1;
+	if (json_object_get(lin, "intelRdt") && !json_is_null(json_object_get(lin, "intelRdt")))
+		return err_set(e, ERR_UNSUPPORTED,
+			       "linux.intelRdt: Intel RDT is not supported by this runtime");
 	_cleanup_free_ char *prop = NULL;
 	if (json_get_string(lin, "linux", "rootfsPropagation", false, &prop, e) < 0)
 		return -1;
@@ -544,6 +692,8 @@ void oci_process_free(struct oci_process *p)
 	free(p->rlimits);
 	free(p->apparmor_profile);
 	free(p->selinux_label);
+	free(p->exec_cpu_initial);
+	free(p->exec_cpu_final);
 	free(p);
 }
 

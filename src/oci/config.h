@@ -90,6 +90,20 @@ struct oci_process {
 	int oom_score_adj;
 	char *apparmor_profile;
 	char *selinux_label;
+	struct oci_scheduler {
+		bool present;
+		int policy; /* SCHED_* */
+		int32_t nice, priority;
+		uint64_t flags; /* SCHED_FLAG_* */
+		uint64_t runtime, deadline, period;
+	} scheduler;
+	struct oci_io_priority {
+		bool present;
+		int klass; /* IOPRIO_CLASS_* */
+		int priority;
+	} io_priority;
+	/* execCPUAffinity (exec only): CPU lists as written, validated. */
+	char *exec_cpu_initial, *exec_cpu_final;
 };
 
 struct oci_namespace {
@@ -124,6 +138,8 @@ struct oci_linux {
 	char **readonly_paths;
 	unsigned long rootfs_propagation; /* MS_* flags or 0 */
 	char *mount_label;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 	/* Raw JSON of sections applied by later stages (resources, seccomp);
 	 * kept as text so no json_t leaves this module. */
 	char *resources_json;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "base/json-util.h"
+#include "base/parse-util.h"
 #include "base/strv.h"
 #include "oci/resources.h"
 
@@ -134,32 +135,6 @@ static int parse_memory(struct oci_resources *r, json_t *o, struct err *e)
 }
 
 /* "0-3,5,7-8": numbers and ascending ranges, separated by commas. */
-static bool cpuset_list_ok(const char *s)
-{
-	if (!*s)
-		return true;
-	for (;;) {
-		unsigned long a, b;
-		char *end;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		a = strtoul(s, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return false;
-			b = strtoul(end + 1, &end, 10);
-		}
-		if (b < a || a > 65535 || b > 65535)
-			return false;
-		if (!*end)
-			return true;
-		if (*end != ',')
-			return false;
-		s = end + 1;
-	}
-}
-
 static int parse_cpu(struct oci_resources *r, json_t *o, struct err *e)
 {
 	json_t *c;
@@ -177,10 +152,10 @@ static int parse_cpu(struct oci_resources *r, json_t *o, struct err *e)
 	    json_get_string(c, p, "cpus", false, &r->cpu.cpus, e) < 0 ||
 	    json_get_string(c, p, "mems", false, &r->cpu.mems, e) < 0)
 		return -1;
-	if (r->cpu.cpus && !cpuset_list_ok(r->cpu.cpus))
+	if (r->cpu.cpus && cpu_list_parse(r->cpu.cpus, NULL, NULL) < 0)
 		return err_set(e, ERR_INVALID, "%s.cpus: \"%s\" is not a list of cpus", p,
 			       r->cpu.cpus);
-	if (r->cpu.mems && !cpuset_list_ok(r->cpu.mems))
+	if (r->cpu.mems && cpu_list_parse(r->cpu.mems, NULL, NULL) < 0)
 		return err_set(e, ERR_INVALID, "%s.mems: \"%s\" is not a list of nodes", p,
 			       r->cpu.mems);
 	if (r->cpu.has_period && r->cpu.period && (r->cpu.period < 1000 || r->cpu.period > 1000000))

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -261,6 +262,26 @@ static uint32_t host_id_of_root(const struct oci_id_mapping *m, size_t n)
 	return (uint32_t)-1;
 }
 
+/* The host id that id 0 of process pid's user namespace maps to, read
+ * from /proc/PID/{uid,gid}_map ("which"), or -1. */
+static uint32_t proc_host_id_of_root(pid_t pid, const char *which)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s_map", (int)pid, which);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, 64 * 1024, &buf, &len, NULL) < 0)
+		return (uint32_t)-1;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		unsigned long in, out, count;
+		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && count > 0)
+			return (uint32_t)out;
+		line = nl ? nl + 1 : NULL;
+	}
+	return (uint32_t)-1;
+}
+
 /* A user namespace for each mount that carries id mappings. */
 static int make_idmaps(struct launch *l, struct err *e)
 {
@@ -305,10 +326,116 @@ static int write_time_offsets(const struct oci_linux *lx, struct err *e)
 	return 0;
 }
 
+/* Namespaces created by clone3 belong to the caller's user namespace.
+ * When a user namespace is joined and others are new, or a new user
+ * namespace goes with joined ones (owned by the host's), the joins must
+ * come first: a throw-away child joins them all, user first, then clones
+ * the init with the new ones, as runc's nsexec does. */
+static bool needs_ordered_join(const struct ns_plan *p)
+{
+	bool joins = false, news = false;
+	for (int t = 0; t < NS_COUNT; t++) {
+		if (t == NS_USER)
+			continue;
+		joins |= p->join_fd[t] >= 0;
+		/* The init unshares the cgroup namespace itself, after its
+		 * joins: it is in the right user namespace either way. */
+		news |= p->new_ns[t] && t != NS_CGROUP;
+	}
+	return (p->join_fd[NS_USER] >= 0 && news) || (p->new_ns[NS_USER] && joins);
+}
+
+/* In the middle process: join, create the time namespace, clone the
+ * init.  Returns the init's pid with its pidfd in *pidfd. */
+static long ordered_join_clone(struct launch *l, struct init_ctx *ctx, int sock, int *pidfd,
+			       struct err *e)
+{
+	static const enum ns_type order[] = {NS_USER, NS_PID, NS_TIME, NS_MNT,
+					     NS_NET,  NS_IPC, NS_UTS,  NS_CGROUP};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		int fd = l->ns.join_fd[order[i]];
+		if (fd >= 0 && ns_enter(fd, order[i], e) < 0)
+			return -1;
+	}
+	if (l->ns.new_ns[NS_TIME]) {
+		if (unshare(CLONE_NEWTIME) < 0)
+			return err_sys(e, errno, "create time namespace");
+		if (write_time_offsets(&l->cfg->linux, e) < 0)
+			return -1;
+	}
+	ctx->ns_joined = true;
+	struct clone_args args = {
+		.flags = (uint64_t)(l->ns.clone_flags & ~CLONE_NEWTIME) | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		close(sock);
+		init_main(ctx);
+	}
+	if (pid < 0)
+		return err_sys(e, errno, "clone3");
+	return pid;
+}
+
+_noreturn_ static void ordered_join_main(struct launch *l, struct init_ctx *ctx, int sock)
+{
+	_cleanup_err_ struct err e = ERR_INIT;
+	close(l->sync_parent);
+	close(l->dirfd);
+	int pidfd = -1;
+	long pid = ordered_join_clone(l, ctx, sock, &pidfd, &e);
+	if (pid < 0) {
+		(void)sync_send_error(sock, &e);
+		_exit(1);
+	}
+	_exit(sync_send(sock, SYNC_READY, (int)pid, NULL, 0, pidfd) < 0 ? 1 : 0);
+}
+
+static int clone_init_ordered(struct launch *l, struct init_ctx *ctx, struct err *e)
+{
+	/* The init is the grandchild: become its reaper once the middle
+	 * process exits, so that a foreground run can wait for it. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return err_sys(e, errno, "become a child subreaper");
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_sys(e, errno, "socketpair");
+	_cleanup_close_ int sock = sp[0];
+	pid_t mid = fork();
+	if (mid < 0) {
+		close(sp[1]);
+		return err_sys(e, errno, "fork");
+	}
+	if (mid == 0) {
+		close(sp[0]);
+		ordered_join_main(l, ctx, sp[1]);
+	}
+	close(sp[1]);
+	struct sync_msg m;
+	int r = sync_expect(sock, SYNC_READY, &m, e);
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return err_wrap(e, "join the namespaces");
+	l->pid = (pid_t)m.value;
+	l->pidfd = m.fd;
+	m.fd = -1;
+	sync_msg_clear(&m);
+	if (l->pidfd < 0 || l->pid <= 0)
+		return err_set(e, ERR_INTERNAL, "the namespace joiner sent no init");
+	close(l->sync_child);
+	l->sync_child = -1;
+	return 0;
+}
+
 /* pid and time namespaces apply to children: the parent enters (or
  * creates) them just around clone3 and returns to its own afterwards. */
 static int clone_init(struct launch *l, struct init_ctx *ctx, struct err *e)
 {
+	if (needs_ordered_join(&l->ns))
+		return clone_init_ordered(l, ctx, e);
 	const struct oci_linux *lx = &l->cfg->linux;
 	_cleanup_close_ int own_pid = -1, own_time = -1;
 	int flags = l->ns.clone_flags & ~CLONE_NEWTIME;
@@ -573,6 +700,14 @@ static int launch(struct launch *l, struct err *e)
 	log_timing("parent: id maps, join the cgroup");
 	if (l->ns.new_ns[NS_USER] && userns_write_maps(l->pid, &l->cfg->linux, e) < 0)
 		return -1;
+	/* A joined user namespace: its root is whoever its maps say. */
+	if (l->ns.join_fd[NS_USER] >= 0 && l->fifo_fd >= 0) {
+		uint32_t ruid = proc_host_id_of_root(l->pid, "uid");
+		uint32_t rgid = proc_host_id_of_root(l->pid, "gid");
+		if ((ruid != (uint32_t)-1 || rgid != (uint32_t)-1) &&
+		    fchownat(l->dirfd, "exec.fifo", ruid, rgid, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_sys(e, errno, "chown exec fifo");
+	}
 	if (l->cg_path && cgroup_enter(&l->cg, l->cg_path, l->pid, e) < 0)
 		return -1;
 	if (l->cfg->process->has_oom_score_adj) {

@@ -47,6 +47,7 @@
 
 struct exec_child {
 	struct oci_process *p;
+	const struct oci_linux *linux;
 	const struct seccomp_filter *seccomp;
 	int pidfd;	/* of the container's init */
 	int ns_flags;	/* namespaces the child enters itself */
@@ -130,6 +131,7 @@ _noreturn_ static void exec_child(struct exec_child *c)
 		child_fail(c->sync_fd, &e);
 	struct process_final f = {
 		.p = c->p, .seccomp = c->seccomp, .in_userns = c->userns, .procfd = procfd,
+		.linux = c->linux,
 	};
 	process_exec(&f, &e);
 	child_fail(c->sync_fd, &e);
@@ -353,6 +355,7 @@ static int spawn(struct exec_state *s, const struct runtime_exec_opts *o, struct
 	}
 	struct exec_child c = {
 		.p = s->p,
+		.linux = lx,
 		.seccomp = s->seccomp,
 		.pidfd = s->pidfd,
 		.ns_flags = child_ns,
@@ -387,6 +390,26 @@ static int spawn(struct exec_state *s, const struct runtime_exec_opts *o, struct
 	return 0;
 }
 
+static void cpu_set_add(unsigned cpu, void *data)
+{
+	if (cpu < CPU_SETSIZE)
+		CPU_SET(cpu, (cpu_set_t *)data);
+}
+
+/* process.execCPUAffinity: `initial` for the runtime before the process
+ * joins the cgroup, `final` for the process once it has. */
+static int set_affinity(pid_t pid, const char *list, const char *which, struct err *e)
+{
+	if (!list || !*list)
+		return 0;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	(void)cpu_list_parse(list, cpu_set_add, &set); /* validated at parse */
+	if (sched_setaffinity(pid, sizeof(set), &set) < 0)
+		return err_sys(e, errno, "process.execCPUAffinity.%s \"%s\"", which, list);
+	return 0;
+}
+
 int runtime_exec(const struct runtime_ctx *rt, const struct runtime_exec_opts *o,
 		 int *ret_status, struct err *e)
 {
@@ -396,9 +419,13 @@ int runtime_exec(const struct runtime_ctx *rt, const struct runtime_exec_opts *o
 	*ret_status = 0;
 	int r = prepare(rt, o, &s, e);
 	if (r == 0)
+		r = set_affinity(0, s.p->exec_cpu_initial, "initial", e);
+	if (r == 0)
 		r = spawn(&s, o, e);
 	if (r == 0 && s.rec.cgroup_path && cgroup_enter(&s.cg, s.rec.cgroup_path, s.child, e) < 0)
 		r = -1;
+	if (r == 0)
+		r = set_affinity(s.child, s.p->exec_cpu_final, "final", e);
 	if (r == 0 && sync_send(s.sync_parent, SYNC_GO, 0, NULL, 0, -1) < 0)
 		r = err_set(e, ERR_IO, "the exec'd process died");
 	/* Until the socket closes on exec: a pty (foreground) or an error. */

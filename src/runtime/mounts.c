@@ -356,9 +356,18 @@ static int mount_one_inner(const struct mount_env *env, const struct oci_mount *
 	if (streq(type, "cgroup") || streq(type, "cgroup2"))
 		return mount_cgroup(env, o, target, e);
 	_cleanup_close_ int mfd = -1;
+	_cleanup_err_ struct err fs_err = ERR_INIT;
 	if (mount_fs_fd(type, m->source, o->fs_params, fsmount_attrs(o->attr_set), target, &mfd,
-			e) < 0)
+			&fs_err) < 0) {
+		/* sysfs needs the network namespace to belong to the user
+		 * namespace: one joined from the host's is not.  The host's
+		 * /sys, bound read-only, is what runc and crun give then. */
+		if (streq(type, "sysfs") && env->userns && fs_err.errnum == EPERM)
+			return mount_bind_fd(-1, "/sys", target, true,
+					     fsmount_attrs(o->attr_set) | MOUNT_ATTR_RDONLY, e);
+		err_move(e, &fs_err);
 		return -1;
+	}
 	if (mount_setattr_fd(mfd, true, o->rattr_set, o->rattr_clr, 0, e) < 0 ||
 	    mount_setattr_fd(mfd, false, 0, 0, o->propagation, e) < 0)
 		return -1;

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/ioprio.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -65,7 +67,7 @@ static int enter_namespaces(struct init_ctx *ctx, struct err *e)
 	/* The user namespace first (it owns the others), then the rest.
 	 * pid and time were entered by the parent: they apply to children. */
 	static const enum ns_type order[] = {NS_USER, NS_MNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP};
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(order) && !ctx->ns_joined; i++) {
 		int fd = ctx->ns->join_fd[order[i]];
 		if (fd >= 0 && ns_enter(fd, order[i], e) < 0)
 			return -1;
@@ -327,6 +329,11 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 	}
 	if (enter_namespaces(ctx, &e) < 0)
 		fail(&s, &e);
+	/* Joining a user namespace keeps the host ids, unmapped there. */
+	if (ctx->ns->join_fd[NS_USER] >= 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		err_sys(&e, errno, "become root in the joined user namespace (is 0 mapped?)");
+		fail(&s, &e);
+	}
 	if (c->hostname && *c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
 		err_sys(&e, errno, "hostname");
 		fail(&s, &e);
@@ -415,6 +422,7 @@ _noreturn_ void init_main(struct init_ctx *ctx)
 		.procfd = procfd,
 		.start_hooks = &c->hooks[OCI_HOOK_START_CONTAINER],
 		.state_json = state_created,
+		.linux = &c->linux,
 	};
 	process_exec(&f, &e);
 	fail(&s, &e);
@@ -479,13 +487,52 @@ static int confine_hook(void *data)
 	return 0;
 }
 
+/* The kernel's struct sched_attr, first version (<linux/sched/types.h>
+ * clashes with glibc's <sched.h>). */
+struct kernel_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+/* process.scheduler, process.ioPriority and linux.personality: set on
+ * this process, inherited through execve by the program. */
+static int set_sched_io_personality(const struct process_final *f, struct err *e)
+{
+	const struct oci_process *p = f->p;
+	if (f->linux && f->linux->has_personality && personality(f->linux->personality) < 0)
+		return err_sys(e, errno, "linux.personality");
+	if (p->scheduler.present) {
+		const struct oci_scheduler *s = &p->scheduler;
+		struct kernel_sched_attr a = {
+			.size = sizeof(a),
+			.sched_policy = (uint32_t)s->policy,
+			.sched_flags = s->flags,
+			.sched_nice = s->nice,
+			.sched_priority = (uint32_t)s->priority,
+			.sched_runtime = s->runtime,
+			.sched_deadline = s->deadline,
+			.sched_period = s->period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return err_sys(e, errno, "process.scheduler");
+	}
+	if (p->io_priority.present &&
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		    IOPRIO_PRIO_VALUE(p->io_priority.klass, p->io_priority.priority)) < 0)
+		return err_sys(e, errno, "process.ioPriority");
+	return 0;
+}
+
 int process_exec(const struct process_final *f, struct err *e)
 {
 	const struct oci_process *p = f->p;
 	struct oci_caps caps = p->caps;
 	caps_mask_unknown(&caps);
-	if (caps_set_bounding(caps.bounding, e) < 0 || rlimits_raise(p, e) < 0 ||
-	    set_user(p, f->in_userns, e) < 0)
+	if (set_sched_io_personality(f, e) < 0 || caps_set_bounding(caps.bounding, e) < 0 ||
+	    rlimits_raise(p, e) < 0 || set_user(p, f->in_userns, e) < 0)
 		return -1;
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int cwd = root < 0 ? -errno

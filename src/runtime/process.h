@@ -34,6 +34,9 @@ struct init_ctx {
 	const struct seccomp_filter *seccomp; /* NULL: none */
 	bool no_pivot;
 	bool no_new_keyring;
+	/* The namespaces given by path were joined before the clone (the
+	 * ordered path of clone_init): the init joins none itself. */
+	bool ns_joined;
 };
 
 _noreturn_ void init_main(struct init_ctx *ctx);
@@ -50,11 +53,13 @@ struct process_final {
 	 * capabilities, no_new_privs and seccomp filter (as runc does). */
 	const struct oci_hook_list *start_hooks;
 	const char *state_json;
+	const struct oci_linux *linux; /* personality */
 };
 
 /* The common tail of the container init and of `exec`, in this order:
  * the bounding set, raised rlimits, user and groups, the working
- * directory (checked to be inside the root), the program looked up in the
+ * directory (checked to be inside the root), personality, scheduler and
+ * I/O priority, the program looked up in the
  * process's PATH, the capability sets, startContainer hooks, the final
  * rlimits, AppArmor, no_new_privs, seccomp, execve.  Returns only when
  * something failed (e set). */

@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -112,7 +114,7 @@ static void usage(void)
 	      "  rlimit NAME | sleep SECONDS | pause | trap | write FILE DATA | read FILE |\n"
 	      "  ls DIR | env | cwd | tty | umask | stat PATH | clock NAME | mknod-test PATH |\n"
 	      "  fork-sleep N SECONDS | syscall NAME [ARGS] | hog MB | forkbomb N |\n"
-	      "  spin SECONDS | count FILE | open PATH [r|w]\n",
+	      "  spin SECONDS | count FILE | open PATH [r|w] | sched\n",
 	      stderr);
 }
 
@@ -352,6 +354,24 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		while (wait(NULL) > 0 || errno == EINTR)
 			;
+		return 0;
+	}
+	if (!strcmp(cmd, "sched")) {
+		/* policy, nice, I/O priority (class:level), personality and
+		 * the CPUs this process may run on. */
+		long io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		sched_getaffinity(0, sizeof(set), &set);
+		printf("policy=%d nice=%d ioprio=%ld:%ld personality=0x%x cpus=", sched_getscheduler(0),
+		       getpriority(PRIO_PROCESS, 0), io >> 13, io & 0xff, personality(0xffffffff));
+		const char *sep = "";
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set)) {
+				printf("%s%d", sep, c);
+				sep = ",";
+			}
+		printf("\n");
 		return 0;
 	}
 	if (!strcmp(cmd, "syscall")) {

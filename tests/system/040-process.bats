@@ -401,3 +401,60 @@ CAP_NET_BIND_SERVICE_BIT=0000000000000400
 	assert_success
 	assert_output $'PATH=/bin\nA=x y  z\nB=k=v\nEMPTY='
 }
+
+@test "process.scheduler, process.ioPriority and linux.personality reach the program" {
+	args testinit sched
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp '^policy=0 nice=0 ioprio=0:0 personality=0x0 '
+	cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}
+	     | .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 7}
+	     | .linux.personality = {"domain": "LINUX32"}'
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp '^policy=3 nice=7 ioprio=3:7 personality=0x8 '
+	# a real-time policy with its priority (with RT group scheduling on
+	# cgroup v1 the container's cgroup needs a real-time budget, taken
+	# from the root's: a cgroup right below it)
+	cfg '.process.scheduler = {"policy": "SCHED_RR", "priority": 5} | del(.process.ioPriority)'
+	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
+		cfg '.linux.cgroupsPath = "/\($id)" | .linux.resources.cpu.realtimeRuntime = 10000
+		     | .linux.resources.cpu.realtimePeriod = 1000000' --arg id "$ID"
+	fi
+	run rt run "$ID"
+	assert_success
+	assert_output --regexp '^policy=2 nice=0 '
+	# LINUX32 shows a 32-bit machine to uname
+	if [ -x /bin/busybox ]; then
+		cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
+		cfg '.process.args = ["busybox", "uname", "-m"] | del(.process.scheduler)'
+		run rt run "$ID"
+		assert_success
+		assert_output i686
+	fi
+}
+
+@test "invalid scheduler, ioPriority and personality settings are clear errors" {
+	cfg '.process.scheduler = {"policy": "SCHED_FAST"}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'process.scheduler.policy: unknown policy "SCHED_FAST"'
+	cfg '.process.scheduler = {"policy": "SCHED_OTHER", "nice": 40}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'process.scheduler.nice: 40 is not in -20..19'
+	cfg 'del(.process.scheduler) | .process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'process.ioPriority.priority: 9 is not in 0..7'
+	cfg 'del(.process.ioPriority) | .linux.personality = {"domain": "SUNOS"}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'linux.personality.domain: unknown domain "SUNOS"'
+	# SCHED_ISO is in the spec but not in Linux: the kernel's refusal, named
+	cfg 'del(.linux.personality) | .process.scheduler = {"policy": "SCHED_ISO"}'
+	run rt run "$ID"
+	assert_failure
+	assert_output --partial 'process.scheduler'
+	assert_no_trace "$ID"
+}

@@ -192,6 +192,79 @@ user_ns_config() {
 	assert_no_trace "$ID"
 }
 
+@test "joining a container's user namespace: the new namespaces belong to it" {
+	add_busybox
+	user_ns_config
+	args testinit pause
+	rt run -d --pid-file "$TEST_TMP/pid" "$ID-a" </dev/null >"$TEST_TMP/a.out" 2>&1
+	local pid
+	pid=$(cat "$TEST_TMP/pid")
+	# the second container joins the user and network namespaces, and
+	# makes its own mount, pid, ipc, uts and cgroup namespaces: as a
+	# Kubernetes pod's containers do.  Mounting proc and setting the
+	# hostname need them owned by the joined user namespace.
+	cfg 'del(.linux.uidMappings, .linux.gidMappings) | .hostname = "second"
+	     | .linux.namespaces = [
+		{"type": "user", "path": "/proc/\($p)/ns/user"},
+		{"type": "network", "path": "/proc/\($p)/ns/net"},
+		{"type": "mount"}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"},
+		{"type": "cgroup"}]' --arg p "$pid"
+	sh_args 'busybox hostname; echo "pid $$"; for n in user net; do echo "$n $(busybox readlink /proc/self/ns/$n)"; done; busybox cat /proc/self/uid_map'
+	run rt run "$ID-b"
+	assert_success
+	assert_line --index 0 second
+	assert_line --index 1 "pid 1"
+	local n
+	for n in user net; do
+		assert_line "$n $(readlink "/proc/$pid/ns/$n")"
+	done
+	assert_line --regexp '^ *0 +100000 +65536$'
+	# its exit status comes back through the runtime
+	sh_args 'exit 7'
+	run rt run "$ID-b"
+	assert_failure 7
+	# exec joins it as it was joined
+	sh_args 'busybox sleep 1000'
+	rt run -d "$ID-b" </dev/null >"$TEST_TMP/b.out" 2>&1
+	run rt exec "$ID-b" busybox cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp '^ *0 +100000 +65536$'
+	run rt delete --force "$ID-b"
+	assert_success
+	# the same as create + start, and killed from the host
+	sh_args 'busybox sleep 1000'
+	rt_create "$ID-c"
+	run rt start "$ID-c"
+	assert_success
+	run rt delete --force "$ID-c"
+	assert_success
+	assert_no_trace "$ID-b"
+	assert_no_trace "$ID-c"
+	run rt delete --force "$ID-a"
+	assert_success
+	assert_no_trace "$ID-a"
+}
+
+@test "a new user namespace joining the host-owned network namespace of another container" {
+	add_busybox
+	args testinit pause
+	rt run -d --pid-file "$TEST_TMP/pid" "$ID-a" </dev/null >"$TEST_TMP/a.out" 2>&1
+	local pid
+	pid=$(cat "$TEST_TMP/pid")
+	user_ns_config
+	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+	     + [{"type": "network", "path": "/proc/\($p)/ns/net"}]' --arg p "$pid"
+	sh_args 'echo "net $(busybox readlink /proc/self/ns/net)"; busybox cat /proc/self/uid_map'
+	run rt run "$ID-b"
+	assert_success
+	assert_line "net $(readlink "/proc/$pid/ns/net")"
+	assert_line --regexp '^ *0 +100000 +65536$'
+	assert_no_trace "$ID-b"
+	run rt delete --force "$ID-a"
+	assert_success
+	assert_no_trace "$ID-a"
+}
+
 @test "a user namespace needs both uidMappings and gidMappings" {
 	cfg '.linux.namespaces += [{"type": "user"}]
 	     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'

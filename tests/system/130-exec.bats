@@ -129,3 +129,18 @@ JSON
 	assert_failure
 	assert_output --partial 'not an absolute path'
 }
+
+@test "exec: execCPUAffinity sets the CPUs the process runs on; scheduler and ioPriority apply" {
+	start_sleeper
+	jq -n '{"args": ["testinit", "sched"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+		"execCPUAffinity": {"initial": "0", "final": "1"},
+		"scheduler": {"policy": "SCHED_IDLE"},
+		"ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 2}}' >"$TEST_TMP/p.json"
+	run rt exec --process "$TEST_TMP/p.json" "$ID"
+	assert_success
+	assert_output "policy=5 nice=0 ioprio=2:2 personality=0x0 cpus=1"
+	jq '.execCPUAffinity = {"final": "0-1,7x"}' "$TEST_TMP/p.json" >"$TEST_TMP/bad.json"
+	run rt exec --process "$TEST_TMP/bad.json" "$ID"
+	assert_failure
+	assert_output --partial 'execCPUAffinity.final: "0-1,7x" is not a list of cpus'
+}

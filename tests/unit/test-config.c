@@ -122,6 +122,36 @@ static const struct bad_case bad_cases[] = {
 	 "process.rlimits[0].soft: expected an unsigned integer"},
 	{CFG("'process': {'args': ['sh'], 'rlimits': ['RLIMIT_NOFILE']}"),
 	 "process.rlimits[0]: expected an object, got string"},
+	/* scheduler, ioPriority, execCPUAffinity, personality */
+	{CFG("'process': {'args': ['sh'], 'scheduler': {}}"),
+	 "process.scheduler.policy: required field missing"},
+	{CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_X'}}"),
+	 "process.scheduler.policy: unknown policy \"SCHED_X\""},
+	{CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_RR', 'priority': 100}}"),
+	 "process.scheduler.priority: 100 is not in 0..99"},
+	{CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_OTHER', 'nice': -21}}"),
+	 "process.scheduler.nice: -21 is not in -20..19"},
+	{CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_OTHER', 'flags': ['X']}}"),
+	 "process.scheduler.flags: unknown flag \"X\""},
+	{CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_DEADLINE', 'runtime': -1}}"),
+	 "process.scheduler.runtime"},
+	{CFG("'process': {'args': ['sh'], 'ioPriority': {'class': 'IOPRIO_CLASS_BE'}}"),
+	 "process.ioPriority.priority: required field missing"},
+	{CFG("'process': {'args': ['sh'], 'ioPriority': {'class': 'BE', 'priority': 1}}"),
+	 "process.ioPriority.class: unknown class \"BE\""},
+	{CFG("'process': {'args': ['sh'], 'ioPriority': {'class': 'IOPRIO_CLASS_RT', 'priority': -1}}"),
+	 "process.ioPriority.priority: -1 is not in 0..7"},
+	{CFG("'process': {'args': ['sh'], 'execCPUAffinity': {'initial': '3-1'}}"),
+	 "process.execCPUAffinity.initial: \"3-1\" is not a list of cpus"},
+	{CFG("'process': {'args': ['sh'], 'execCPUAffinity': {'final': 7}}"),
+	 "process.execCPUAffinity.final: expected a string, got number"},
+	{CFG("'linux': {'intelRdt': {'closID': 'x'}}"),
+	 "linux.intelRdt: Intel RDT is not supported by this runtime"},
+	{CFG("'linux': {'personality': {}}"), "linux.personality.domain: required field missing"},
+	{CFG("'linux': {'personality': {'domain': 'LINUX64'}}"),
+	 "linux.personality.domain: unknown domain \"LINUX64\""},
+	{CFG("'linux': {'personality': {'domain': 'LINUX', 'flags': ['ADDR_NO_RANDOMIZE']}}"),
+	 "linux.personality.flags: \"ADDR_NO_RANDOMIZE\" is not supported"},
 	{CFG("'process': {'args': ['sh'], 'oomScoreAdj': 1001}"),
 	 "process.oomScoreAdj: 1001 is not in -1000..1000"},
 	{CFG("'process': {'args': ['sh'], 'oomScoreAdj': -1001}"),
@@ -704,6 +734,41 @@ static void test_minimal_config(void)
 	err_clear(&e);
 }
 
+static void test_sched_fields(void)
+{
+	struct err e = ERR_INIT;
+	struct oci_config *c = parse_q(
+		CFG("'process': {'args': ['sh'], 'scheduler': {'policy': 'SCHED_DEADLINE', "
+		    "'flags': ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], "
+		    "'runtime': 1000, 'deadline': 2000, 'period': 3000}, "
+		    "'ioPriority': {'class': 'IOPRIO_CLASS_RT', 'priority': 0}, "
+		    "'execCPUAffinity': {'initial': '0-1', 'final': ''}}, "
+		    "'linux': {'personality': {'domain': 'LINUX32', 'flags': []}}"),
+		&e);
+	ok(c != NULL, "scheduler fields parse: %s", err_isset(&e) ? err_msg(&e) : "ok");
+	if (c) {
+		const struct oci_scheduler *s = &c->process->scheduler;
+		ok(s->present && s->policy == 6 && s->flags == 0x05 && s->runtime == 1000 &&
+			   s->deadline == 2000 && s->period == 3000 && s->nice == 0,
+		   "SCHED_DEADLINE with flags and times");
+		ok(c->process->io_priority.present && c->process->io_priority.klass == 1 &&
+			   c->process->io_priority.priority == 0,
+		   "IOPRIO_CLASS_RT 0");
+		ok(streq_ptr(c->process->exec_cpu_initial, "0-1") &&
+			   streq_ptr(c->process->exec_cpu_final, ""),
+		   "execCPUAffinity kept as written");
+		ok(c->linux.has_personality && c->linux.personality == 0x0008, "LINUX32");
+	}
+	oci_config_free(c);
+	err_clear(&e);
+	c = parse_q(CFG("'process': {'args': ['sh']}"), &e);
+	ok(c && !c->process->scheduler.present && !c->process->io_priority.present &&
+		   !c->linux.has_personality,
+	   "left out: nothing set");
+	oci_config_free(c);
+	err_clear(&e);
+}
+
 static void test_process_parse(void)
 {
 	struct err e = ERR_INIT;
@@ -798,6 +863,7 @@ int main(void)
 	test_full_config();
 	test_minimal_config();
 	test_process_parse();
+	test_sched_fields();
 	test_names();
 	return tap_done();
 }
