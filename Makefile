@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 MESON ?= meson
 
-.PHONY: all build deps deps-check demo check check-fast unit system asan install bench clean
+.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images clean
 
 all: build
 
@@ -48,6 +48,10 @@ install: build
 
 bench: deps-check build
 	@bench/runtime.sh $(BUILD)/src/cmd/berth-runtime
+
+# Pull, push and images against podman and skopeo (a local registry).
+bench-images: deps-check build
+	@bench/images.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -14,7 +14,19 @@ BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../../build" && pwd)}
 RUNTIME=$BERTH_BUILD/src/cmd/berth-runtime
 TESTINIT=$BERTH_BUILD/tests/helpers/berth-testinit
 
+BERTH=$BERTH_BUILD/src/cmd/berth
+
 rt() { "$RUNTIME" --root "$STATE" "$@"; }
+
+# berth with a store of the test's own: --root and --runroot below $TEST_TMP.
+b() { "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" "$@"; }
+
+# The default image, made as `make demo` makes it, once per test file.
+busybox_tar() {
+	local tar=$BATS_FILE_TMPDIR/busybox.tar
+	[ -s "$tar" ] || "$BATS_TEST_DIRNAME/../../tools/busybox-rootfs.sh" >"$tar"
+	echo "$tar"
+}
 
 cfg() { # cfg JQ-FILTER [jq args...]: edit $BUNDLE/config.json in place
 	local filter=$1

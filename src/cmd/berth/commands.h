@@ -1,0 +1,46 @@
+/* commands.h: the berth command table's entries.
+ *
+ * berth is docker's command line over Berth's engine: each command lives
+ * in its own file (cmd-<name>.c), parses its options with opt.h, calls
+ * the library and prints what docker prints.  Exit status: 0 on success,
+ * 125 when berth itself failed (as docker and podman), other codes where
+ * docker has them. */
+#pragma once
+
+#include "base/err.h"
+#include "cmd/common/opt.h"
+
+#define EXIT_BERTH 125
+
+struct global {
+	const char *root;    /* persistent state: images, containers */
+	const char *runroot; /* state that does not survive a reboot */
+};
+
+typedef int (*command_fn)(struct global *g, int argc, char **argv);
+
+int cmd_images(struct global *g, int argc, char **argv);
+int cmd_import(struct global *g, int argc, char **argv);
+int cmd_tag(struct global *g, int argc, char **argv);
+int cmd_rmi(struct global *g, int argc, char **argv);
+int cmd_image(struct global *g, int argc, char **argv);
+int cmd_image_inspect(struct global *g, int argc, char **argv);
+int cmd_image_prune(struct global *g, int argc, char **argv);
+int cmd_image_mount(struct global *g, int argc, char **argv);
+int cmd_image_unmount(struct global *g, int argc, char **argv);
+int cmd_history(struct global *g, int argc, char **argv);
+int cmd_inspect(struct global *g, int argc, char **argv);
+int cmd_version(struct global *g, int argc, char **argv);
+int cmd_pull(struct global *g, int argc, char **argv);
+int cmd_push(struct global *g, int argc, char **argv);
+int cmd_login(struct global *g, int argc, char **argv);
+int cmd_logout(struct global *g, int argc, char **argv);
+int cmd_save(struct global *g, int argc, char **argv);
+int cmd_load(struct global *g, int argc, char **argv);
+
+/* Report e as "berth: <message>" and return EXIT_BERTH. */
+int report(struct err *e);
+/* Parse options; returns 0 to go on, or 1 with *ret_exit set (0 after
+ * --help, EXIT_BERTH after an error).  Checks the positional count. */
+int parse_or_exit(const struct opt_spec *spec, int argc, char **argv, size_t min_args,
+		  size_t max_args, char ***ret_args, int *ret_exit);

@@ -1,0 +1,184 @@
+/* main.c: berth, docker's commands over Berth's daemonless engine.
+ *
+ * Global options, then one command from the table below.  `berth image
+ * <verb>` reaches the same commands as their short forms (docker's long
+ * forms). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cmd/berth/commands.h"
+
+#define DEFAULT_ROOT "/var/lib/berth"
+#define DEFAULT_RUNROOT "/run/berth"
+
+static const struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;
+} commands[] = {
+	{"history", cmd_history, "show the history of an image"},
+	{"image", cmd_image, "manage images (ls, inspect, import, tag, rm, prune, history, mount)"},
+	{"images", cmd_images, "list images"},
+	{"import", cmd_import, "import a root filesystem tarball as an image"},
+	{"inspect", cmd_inspect, "show low-level information on images"},
+	{"load", cmd_load, "load images from a docker or OCI archive"},
+	{"login", cmd_login, "log in to a registry"},
+	{"logout", cmd_logout, "log out from a registry"},
+	{"pull", cmd_pull, "pull an image from a registry"},
+	{"push", cmd_push, "push an image to a registry"},
+	{"rmi", cmd_rmi, "remove images"},
+	{"save", cmd_save, "save images to a docker or OCI archive"},
+	{"tag", cmd_tag, "give an image another name"},
+	{"version", cmd_version, "show the version"},
+};
+
+static const struct command image_commands[] = {
+	{"history", cmd_history, "show the history of an image"},
+	{"import", cmd_import, "import a root filesystem tarball as an image"},
+	{"inspect", cmd_image_inspect, "show low-level information on images"},
+	{"list", cmd_images, "list images"},
+	{"load", cmd_load, "load images from a docker or OCI archive"},
+	{"ls", cmd_images, "list images"},
+	{"mount", cmd_image_mount, "mount an image's root filesystem (read-only)"},
+	{"prune", cmd_image_prune, "remove unused images"},
+	{"pull", cmd_pull, "pull an image from a registry"},
+	{"push", cmd_push, "push an image to a registry"},
+	{"rm", cmd_rmi, "remove images"},
+	{"save", cmd_save, "save images to a docker or OCI archive"},
+	{"tag", cmd_tag, "give an image another name"},
+	{"unmount", cmd_image_unmount, "unmount an image's root filesystem"},
+	{"umount", cmd_image_unmount, "unmount an image's root filesystem"},
+};
+
+int report(struct err *e)
+{
+	log_error("%s", err_msg(e));
+	err_clear(e);
+	return EXIT_BERTH;
+}
+
+int parse_or_exit(const struct opt_spec *spec, int argc, char **argv, size_t min_args,
+		  size_t max_args, char ***ret_args, int *ret_exit)
+{
+	_cleanup_err_ struct err e = ERR_INIT;
+	size_t n;
+	int r = opt_parse(spec, argc, argv, ret_args, &n, &e);
+	if (r == 1) {
+		*ret_exit = 0;
+		return 1;
+	}
+	if (r < 0) {
+		*ret_exit = report(&e);
+		return 1;
+	}
+	if (n < min_args || n > max_args) {
+		free(*ret_args);
+		*ret_args = NULL;
+		log_error("\"%s\" requires %s%zu argument%s (usage: berth %s)", argv[0],
+			  n < min_args ? (max_args == min_args ? "exactly " : "at least ")
+				       : (max_args == min_args ? "exactly " : "at most "),
+			  n < min_args ? min_args : max_args,
+			  (n < min_args ? min_args : max_args) == 1 ? "" : "s", spec->usage);
+		*ret_exit = EXIT_BERTH;
+		return 1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: berth [global options] <command> [options] [arguments]\n\n"
+		   "Run software in containers, with docker's commands.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --root DIR              persistent state (default " DEFAULT_ROOT ")\n"
+		   "  --runroot DIR           runtime state (default " DEFAULT_RUNROOT ")\n"
+		   "  --log-level LEVEL       error, warn, info or debug\n"
+		   "  -D, --debug             debug messages\n"
+		   "  -v, --version           print the version\n"
+		   "  -h, --help              show this help\n\n"
+		   "Run 'berth <command> --help' for a command's options.\n");
+}
+
+static int dispatch(const struct command *table, size_t n, const char *what, struct global *g,
+		    int argc, char **argv)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(argv[0], table[i].name))
+			return table[i].fn(g, argc, argv);
+	log_error("unknown %s \"%s\" (see 'berth --help')", what, argv[0]);
+	return EXIT_BERTH;
+}
+
+int cmd_image(struct global *g, int argc, char **argv)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "Usage: berth image <command>\n\nCommands:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(image_commands); i++)
+			fprintf(f, "  %-10s %s\n", image_commands[i].name, image_commands[i].summary);
+		return argc < 2 ? EXIT_BERTH : 0;
+	}
+	return dispatch(image_commands, ARRAY_SIZE(image_commands), "image command", g, argc - 1,
+			argv + 1);
+}
+
+int cmd_version(struct global *g, int argc, char **argv)
+{
+	printf("Client:\n Version:    %s\n API version: 1.43\n OS/Arch:    linux/amd64\n",
+	       BERTH_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("berth");
+	signal(SIGPIPE, SIG_IGN);
+	struct global g = {.root = DEFAULT_ROOT, .runroot = DEFAULT_RUNROOT};
+	const char *log_level = NULL;
+	bool debug = false, version = false;
+	const struct opt gopts[] = {
+		{"root", 0, OPT_STRING, &g.root, "DIR", "persistent state"},
+		{"runroot", 0, OPT_STRING, &g.runroot, "DIR", "runtime state"},
+		{"log-level", 'l', OPT_STRING, &log_level, "LEVEL", "log level"},
+		{"debug", 'D', OPT_BOOL, &debug, NULL, "debug messages"},
+		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},
+	};
+	const struct opt_spec gspec = {
+		.usage = "berth [global options] <command> ...",
+		.opts = gopts,
+		.n_opts = ARRAY_SIZE(gopts),
+		.stop_after = 0,
+	};
+	_cleanup_err_ struct err e = ERR_INIT;
+	_cleanup_free_ char **rest = NULL;
+	size_t n;
+	int r = opt_parse(&gspec, argc, argv, &rest, &n, &e);
+	if (r == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (r < 0)
+		return report(&e);
+	if (version) {
+		printf("berth version %s\n", BERTH_VERSION);
+		return 0;
+	}
+	if (debug || (log_level && streq(log_level, "debug")))
+		log_set_level(LOG_LEVEL_DEBUG);
+	else if (log_level && streq(log_level, "info"))
+		log_set_level(LOG_LEVEL_INFO);
+	if (n == 0) {
+		usage(stderr);
+		return EXIT_BERTH;
+	}
+	char **cmdv = argv;
+	while (*cmdv != rest[0])
+		cmdv++;
+	int cmdc = argc - (int)(cmdv - argv);
+	return dispatch(commands, ARRAY_SIZE(commands), "command", &g, cmdc, cmdv);
+}

@@ -1,0 +1,34 @@
+/* snapshot.h: a container's root filesystem made from an image.
+ *
+ * The image's layers (unpacked once in the store, shared, never written)
+ * are stacked under a per-container upper and work directory with
+ * overlayfs, through the new mount API (one "lowerdir+" per layer: no
+ * limit on the number of layers or the length of their paths).  Where
+ * overlay cannot be mounted, the layers are copied instead: applied one
+ * after the other from their blobs into a private directory (slower, the
+ * same content).
+ *
+ * Layout of dir: upper/ work/ merged/ (the root), and "driver" holding
+ * "overlay" or "copy". */
+#pragma once
+
+#include "base/err.h"
+#include "image/store.h"
+
+enum snapshot_driver {
+	SNAPSHOT_AUTO,	  /* overlay, else copy */
+	SNAPSHOT_OVERLAY, /* overlay or an error */
+	SNAPSHOT_COPY,
+};
+
+struct snapshot_opts {
+	enum snapshot_driver driver;
+	bool readonly; /* no upper layer: the image as it is (image mount) */
+};
+
+/* Make dir (which must not exist) and mount the image's root at
+ * dir/merged.  Returns the driver used (> 0) or -1. */
+int snapshot_create(struct store *s, const struct store_image *im, const char *dir,
+		    const struct snapshot_opts *o, struct err *e);
+/* Unmount dir/merged (when mounted) and remove dir with everything in it. */
+int snapshot_remove(const char *dir, struct err *e);
