@@ -495,6 +495,22 @@ static int remove_fn(struct store_index *idx, void *data, struct err *e)
 		full = image_ref_string(&ref);
 		image_ref_clear(&ref);
 	}
+	if (full && !strv_contains(im->names, full) && !strchr(r->what, '@')) {
+		/* Found by a short name: the name of the other registry. */
+		_cleanup_free_ char *suffix = xasprintf(
+			"/%s%s", r->what,
+			strchr(strchr(r->what, '/') ? strchr(r->what, '/') : r->what, ':') ? ""
+											 : ":latest");
+		size_t sl = strlen(suffix);
+		for (char **n = im->names; *n; n++) {
+			size_t nl = strlen(*n);
+			if (nl > sl && !strcmp(*n + nl - sl, suffix)) {
+				free(full);
+				full = xstrdup(*n);
+				break;
+			}
+		}
+	}
 	if (full && strv_contains(im->names, full)) {
 		if (strv_length(im->names) > 1) {
 			char **names = im->names;

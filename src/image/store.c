@@ -65,6 +65,20 @@ int store_open(const char *root, enum store_mode mode, struct store *ret, struct
 	}
 	if (mode == STORE_READ)
 		return 0;
+	if (mode == STORE_ADD) {
+		/* Alone in the store: sweep what a killed writer left, then
+		 * share the lock like every adder. */
+		int fd = openat(ret->rootfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			ret->lockfd = fd;
+			sweep_tmp(ret);
+			if (flock(fd, LOCK_SH) == 0)
+				return 0;
+			ret->lockfd = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	ret->lockfd = lock_path_at(ret->rootfd, "store.lock",
 				   mode == STORE_REMOVE ? LOCK_MODE_EXCLUSIVE : LOCK_MODE_SHARED, e);
 	if (ret->lockfd < 0) {
@@ -554,10 +568,48 @@ static long find_by_name(const struct store_index *idx, const char *name)
 	return found;
 }
 
+/* A short name ("app:1", "team/app") not found on docker.io: a local
+ * image of any registry with that path and tag ("localhost/app:1",
+ * "127.0.0.1:5000/team/app:1"), as podman resolves them.  -2 when several
+ * images match. */
+static long find_short_name(const struct store_index *idx, const char *name)
+{
+	const char *slash = strchr(name, '/');
+	if (slash) {
+		_cleanup_free_ char *first = xstrndup(name, (size_t)(slash - name));
+		if (strpbrk(first, ".:") || streq(first, "localhost"))
+			return -1; /* a domain was given */
+	}
+	if (strchr(name, '@'))
+		return -1;
+	_cleanup_free_ char *suffix =
+		xasprintf("/%s%s", name, strchr(slash ? slash : name, ':') ? "" : ":latest");
+	size_t sl = strlen(suffix);
+	long found = -1;
+	for (size_t i = 0; i < idx->n; i++)
+		for (char **n = idx->images[i].names; *n; n++) {
+			size_t nl = strlen(*n);
+			if (nl > sl && !strcmp(*n + nl - sl, suffix) && found != (long)i) {
+				if (found >= 0)
+					return -2;
+				found = (long)i;
+			}
+		}
+	return found;
+}
+
 long store_find(const struct store_index *idx, const char *name_or_id, struct err *e)
 {
 	/* A name first (docker's order: "cafe" may be both), then an id. */
 	long found = find_by_name(idx, name_or_id);
+	if (found >= 0)
+		return found;
+	found = find_short_name(idx, name_or_id);
+	if (found == -2)
+		return err_set(e, ERR_CONFLICT,
+			       "short name \"%s\" matches images of several registries: give the "
+			       "full name",
+			       name_or_id);
 	if (found >= 0)
 		return found;
 	const char *hex = strncmp(name_or_id, "sha256:", 7) == 0 ? name_or_id + 7 : name_or_id;

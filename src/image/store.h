@@ -18,7 +18,8 @@
  * their whole run, so several can work at once; removers (rmi, prune)
  * hold it exclusively.  Every read-modify-write of the index holds
  * index.lock.  The temporary directory is swept only under the
- * exclusive lock: no adder can be using it then. */
+ * exclusive lock, when no adder can be using it: by removers, and by an
+ * adder that finds itself alone (it then shares the lock as usual). */
 #pragma once
 
 #include <stdint.h>
