@@ -83,17 +83,40 @@ int mkdir_p(const char *path, mode_t mode, struct err *e)
 	return 0;
 }
 
-static int rm_rf_children(int dfd, dev_t dev, int depth, struct err *e)
+/* An unprivileged owner may lack write or search permission on its own
+ * directories (images ship 0555 ones): grant it to itself and retry. */
+static int unlink_retry(int dfd, const char *name, int flags)
 {
-	if (depth > 256)
-		return err_set(e, ERR_INVALID, "remove: directory tree too deep");
-	_cleanup_close_ int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (unlinkat(dfd, name, flags) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EACCES && errno != EPERM)
+		return -errno;
+	if (fchmod(dfd, 0700) < 0 || (unlinkat(dfd, name, flags) < 0 && errno != ENOENT))
+		return -errno;
+	return 0;
+}
+
+static int open_dir_retry(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && fchmodat(dfd, name, 0700, 0) == 0)
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* One step down the tree: the first subdirectory of dfd, after removing
+ * every other entry.  Returns 1 with *ret_name set (a subdirectory to
+ * descend into), 0 when dfd is empty, < 0 on error. */
+static int rm_rf_scan(int dfd, dev_t dev, char **ret_name, struct err *e)
+{
+	int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
 	if (dupfd < 0)
 		return err_sys(e, errno, "remove: dup");
 	DIR *d = fdopendir(dupfd);
-	if (!d)
+	if (!d) {
+		close(dupfd);
 		return err_sys(e, errno, "remove: opendir");
-	dupfd = -1;
+	}
 	int ret = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -113,26 +136,88 @@ static int rm_rf_children(int dfd, dev_t dev, int depth, struct err *e)
 					      de->d_name);
 				break;
 			}
-			int cfd = openat(dfd, de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (cfd < 0) {
-				ret = err_sys(e, errno, "remove: open \"%s\"", de->d_name);
-				break;
-			}
-			ret = rm_rf_children(cfd, dev, depth + 1, e);
-			close(cfd);
-			if (ret < 0)
-				break;
-			if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-				ret = err_sys(e, errno, "remove \"%s\"", de->d_name);
-				break;
-			}
-		} else if (unlinkat(dfd, de->d_name, 0) < 0 && errno != ENOENT) {
-			ret = err_sys(e, errno, "remove \"%s\"", de->d_name);
+			/* An empty one goes at once; else descend. */
+			if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) == 0)
+				continue;
+			*ret_name = xstrdup(de->d_name);
+			ret = 1;
+			break;
+		}
+		int r = unlink_retry(dfd, de->d_name, 0);
+		if (r < 0) {
+			ret = err_sys(e, -r, "remove \"%s\"", de->d_name);
 			break;
 		}
 	}
 	closedir(d);
+	return ret;
+}
+
+/* Empty the directory fd (on device dev), depth first, holding one
+ * descriptor at a time whatever the depth: the way back up is "..",
+ * checked against the device and inode seen on the way down. */
+static int rm_rf_children(int fd, dev_t dev, struct err *e)
+{
+	struct level {
+		char *name;
+		dev_t dev;
+		ino_t ino; /* of the parent, to check ".." against */
+	};
+	struct level *stack = NULL;
+	size_t depth = 0, alloc = 0;
+	int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int ret = cur < 0 ? err_sys(e, errno, "remove: dup") : 0;
+	while (ret == 0) {
+		char *name = NULL;
+		int r = rm_rf_scan(cur, dev, &name, e);
+		if (r < 0) {
+			ret = -1;
+			break;
+		}
+		if (r == 1) {
+			struct stat pst;
+			int sub = open_dir_retry(cur, name);
+			if (sub < 0 || fstat(cur, &pst) < 0) {
+				ret = err_sys(e, sub < 0 ? -sub : errno, "remove: open \"%s\"", name);
+				if (sub >= 0)
+					close(sub);
+				free(name);
+				break;
+			}
+			if (depth == alloc) {
+				alloc = alloc ? alloc * 2 : 16;
+				stack = xrealloc(stack, alloc * sizeof(*stack));
+			}
+			stack[depth++] = (struct level){name, pst.st_dev, pst.st_ino};
+			close(cur);
+			cur = sub;
+			continue;
+		}
+		if (depth == 0)
+			break; /* the top is empty */
+		struct level *l = &stack[--depth];
+		int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat ust;
+		if (up < 0 || fstat(up, &ust) < 0 || ust.st_dev != l->dev || ust.st_ino != l->ino) {
+			ret = err_set(e, ERR_CONFLICT, "remove: \"%s\" moved while being removed",
+				      l->name);
+			if (up >= 0)
+				close(up);
+			free(l->name);
+			break;
+		}
+		close(cur);
+		cur = up;
+		r = unlink_retry(cur, l->name, AT_REMOVEDIR);
+		if (r < 0)
+			ret = err_sys(e, -r, "remove \"%s\"", l->name);
+		free(l->name);
+	}
+	while (depth > 0)
+		free(stack[--depth].name);
+	free(stack);
+	if (cur >= 0)
+		close(cur);
 	return ret;
 }
 
@@ -149,12 +234,14 @@ int rm_rf_at(int dirfd, const char *name, struct err *e)
 			return err_sys(e, errno, "remove \"%s\"", name);
 		return 0;
 	}
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "remove \"%s\"", name);
-	if (rm_rf_children(fd, st.st_dev, 0, e) < 0)
+	int r = open_dir_retry(dirfd, name);
+	if (r < 0)
+		return err_sys(e, -r, "remove \"%s\"", name);
+	_cleanup_close_ int fd = r;
+	if (rm_rf_children(fd, st.st_dev, e) < 0)
 		return err_wrap(e, "remove \"%s\"", name);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return err_sys(e, errno, "remove \"%s\"", name);
+	r = unlink_retry(dirfd, name, AT_REMOVEDIR);
+	if (r < 0)
+		return err_sys(e, -r, "remove \"%s\"", name);
 	return 0;
 }

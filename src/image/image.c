@@ -179,8 +179,11 @@ static int apply_change(json_t *cfg, const char *change, struct err *e)
 		for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 			char *slash = strchr(t, '/');
 			const char *proto = slash ? slash + 1 : "tcp";
-			if (slash)
+			if (slash) {
 				*slash = '\0';
+				for (char *p = slash + 1; *p; p++)
+					*p = (char)tolower((unsigned char)*p);
+			}
 			char *end;
 			unsigned long port = strtoul(t, &end, 10);
 			if (!*t || *end || port == 0 || port > 65535 ||
@@ -191,12 +194,21 @@ static int apply_change(json_t *cfg, const char *change, struct err *e)
 		}
 	} else if (!strcmp(ins, "VOLUME")) {
 		json_t *vols = obj_child(c, "Volumes");
-		json_t *list = exec_form(arg, false);
-		size_t i;
-		json_t *it;
-		json_array_foreach(list, i, it)
-			json_object_set_new(vols, json_string_value(it), json_object());
-		json_decref(list);
+		while (isspace((unsigned char)*arg))
+			arg++;
+		if (*arg == '[') {
+			json_t *list = exec_form(arg, false);
+			size_t i;
+			json_t *it;
+			json_array_foreach(list, i, it)
+				json_object_set_new(vols, json_string_value(it), json_object());
+			json_decref(list);
+		} else {
+			_cleanup_free_ char *copy = xstrdup(arg);
+			char *save = NULL;
+			for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+				json_object_set_new(vols, t, json_object());
+		}
 	} else if (!strcmp(ins, "STOPSIGNAL")) {
 		json_object_set_new(c, "StopSignal", json_string(arg));
 	} else if (!strcmp(ins, "ONBUILD")) {
@@ -324,6 +336,11 @@ int image_import(struct store *s, int fd, const struct image_import_opts *o, cha
 		name = image_ref_string(&ref);
 		image_ref_clear(&ref);
 	}
+	/* A bad --change fails before any work is done. */
+	_cleanup_json_ json_t *probe = json_object();
+	for (char **ch = o->changes; ch && *ch; ch++)
+		if (apply_change(probe, *ch, e) < 0)
+			return err_wrap(e, "import: --change");
 	/* The layer as given, then unpacked from the stored blob. */
 	_cleanup_free_ char *blob = NULL, *diff_id = NULL;
 	uint64_t blob_size, usize;
@@ -440,6 +457,7 @@ int image_tag(struct store *s, const char *source, const char *target, struct er
 /* ---- rmi and prune ---- */
 
 struct remove_args {
+	struct store *s;
 	const char *what;
 	bool force;
 	bool prune, prune_all;
@@ -495,21 +513,14 @@ static int remove_fn(struct store_index *idx, void *data, struct err *e)
 		full = image_ref_string(&ref);
 		image_ref_clear(&ref);
 	}
-	if (full && !strv_contains(im->names, full) && !strchr(r->what, '@')) {
-		/* Found by a short name: the name of the other registry. */
-		_cleanup_free_ char *suffix = xasprintf(
-			"/%s%s", r->what,
-			strchr(strchr(r->what, '/') ? strchr(r->what, '/') : r->what, ':') ? ""
-											 : ":latest");
-		size_t sl = strlen(suffix);
-		for (char **n = im->names; *n; n++) {
-			size_t nl = strlen(*n);
-			if (nl > sl && !strcmp(*n + nl - sl, suffix)) {
+	if (full && !strv_contains(im->names, full)) {
+		/* Found by a short name: the name in the other registry. */
+		for (char **n = im->names; *n; n++)
+			if (image_name_is_short_for(*n, r->what)) {
 				free(full);
 				full = xstrdup(*n);
 				break;
 			}
-		}
 	}
 	if (full && strv_contains(im->names, full)) {
 		if (strv_length(im->names) > 1) {
@@ -532,6 +543,11 @@ static int remove_fn(struct store_index *idx, void *data, struct err *e)
 			       "referenced in multiple repositories",
 			       digest_hex(im->id));
 	}
+	if (store_held(r->s, im->id))
+		return err_set(e, ERR_CONFLICT,
+			       "conflict: unable to delete %.12s - image is in use (mounted, or "
+			       "the root of a container)",
+			       digest_hex(im->id));
 	drop_image(idx, (size_t)i, r->report);
 	return 1;
 }
@@ -539,7 +555,7 @@ static int remove_fn(struct store_index *idx, void *data, struct err *e)
 int image_remove(struct store *s, const char *name_or_id, bool force, char ***report,
 		 struct err *e)
 {
-	struct remove_args r = {.what = name_or_id, .force = force, .report = report};
+	struct remove_args r = {.s = s, .what = name_or_id, .force = force, .report = report};
 	return store_index_edit(s, remove_fn, &r, e);
 }
 
@@ -548,7 +564,7 @@ static int prune_fn(struct store_index *idx, void *data, struct err *e)
 	struct remove_args *r = data;
 	int changed = 0;
 	for (size_t i = 0; i < idx->n;) {
-		if (r->prune_all || !idx->images[i].names[0]) {
+		if ((r->prune_all || !idx->images[i].names[0]) && !store_held(r->s, idx->images[i].id)) {
 			drop_image(idx, i, r->report);
 			changed = 1;
 		} else {
@@ -560,7 +576,7 @@ static int prune_fn(struct store_index *idx, void *data, struct err *e)
 
 int image_prune(struct store *s, bool all, char ***report, struct err *e)
 {
-	struct remove_args r = {.prune = true, .prune_all = all, .report = report};
+	struct remove_args r = {.s = s, .prune = true, .prune_all = all, .report = report};
 	return store_index_edit(s, prune_fn, &r, e);
 }
 

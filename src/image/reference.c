@@ -450,3 +450,26 @@ char *image_ref_familiar_repo(const struct image_ref *r)
 	familiar_parts(r, &domain, &path);
 	return format(domain, path, NULL, NULL);
 }
+
+bool image_name_is_short_for(const char *full, const char *name)
+{
+	const char *slash = strchr(name, '/');
+	if (slash) {
+		size_t fl = (size_t)(slash - name);
+		if (memchr(name, '.', fl) || memchr(name, ':', fl) ||
+		    (fl == 9 && !strncmp(name, "localhost", 9)))
+			return false; /* a domain was given */
+	}
+	if (strchr(name, '@'))
+		return false;
+	const char *rest = strchr(full, '/');
+	if (!rest)
+		return false;
+	rest++;
+	const char *last = strrchr(name, '/');
+	bool has_tag = strchr(last ? last : name, ':') != NULL;
+	size_t nl = strlen(name);
+	if (strncmp(rest, name, nl) != 0)
+		return false;
+	return has_tag ? rest[nl] == '\0' : !strcmp(rest + nl, ":latest");
+}

@@ -82,3 +82,8 @@ bool image_tag_valid(const char *s);
  * after "sha256:".  Note a 12-hex string is also a valid name: callers
  * decide which to try first. */
 bool image_id_like(const char *s);
+
+/* Whether the full name `full` ("localhost/app:1") is what the short name
+ * `name` ("app:1", "team/app") means in another registry: the part after
+ * the domain equals the name, with ":latest" when it has no tag. */
+bool image_name_is_short_for(const char *full, const char *name);

@@ -61,9 +61,13 @@ static int mount_overlay(struct store *s, const struct store_image *im, const ch
 		return err_sys(e, errno, "snapshot \"%s\"", merged);
 	if (readonly && n == 1) {
 		/* overlay wants two lower layers without an upper one. */
+		if (!store_layer_exists(s, im->layers[0]))
+			return err_set(e, ERR_NOT_FOUND, "snapshot: layer %s is missing from the store",
+				       im->layers[0]);
 		_cleanup_free_ char *l = store_layer_path(s, im->layers[0]);
 		_cleanup_close_ int t = sys_open_tree(AT_FDCWD, l, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV |
+						   MOUNT_ATTR_NOSUID};
 		if (t < 0 || syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 ||
 		    sys_move_mount(t, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
 			    0)
@@ -95,7 +99,8 @@ static int mount_overlay(struct store *s, const struct store_image *im, const ch
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return err_sys(e, errno, "snapshot: create the overlay");
 	_cleanup_close_ int m =
-		sys_fsmount(fs, FSMOUNT_CLOEXEC, readonly ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV : MOUNT_ATTR_NODEV);
+		sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			    readonly ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID : 0);
 	if (m < 0)
 		return err_sys(e, errno, "snapshot: mount the overlay");
 	if (sys_move_mount(m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -170,6 +175,19 @@ int snapshot_create(struct store *s, const struct store_image *im, const char *d
 	if (r < 0 && !err_isset(e)) {
 		used = SNAPSHOT_COPY;
 		r = copy_layers(s, im, dir, e);
+		if (r == 0 && o->readonly) {
+			/* Read-only as an overlay one would be: merged bound onto
+			 * itself with the attributes. */
+			_cleanup_free_ char *merged = xasprintf("%s/merged", dir);
+			_cleanup_close_ int t =
+				sys_open_tree(AT_FDCWD, merged, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV |
+							   MOUNT_ATTR_NOSUID};
+			if (t < 0 ||
+			    syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 ||
+			    sys_move_mount(t, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+				r = err_sys(e, errno, "snapshot: read-only copy");
+		}
 	}
 	const char *name = used == SNAPSHOT_OVERLAY ? "overlay" : "copy";
 	if (r == 0 && write_file_atomic_at(dfd, "driver", name, strlen(name), 0600, 0, e) < 0)
@@ -179,6 +197,21 @@ int snapshot_create(struct store *s, const struct store_image *im, const char *d
 		return -1;
 	}
 	return (int)used;
+}
+
+bool snapshot_ready(const char *dir)
+{
+	_cleanup_free_ char *drv = xasprintf("%s/driver", dir);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, drv, 64, &buf, &len, NULL) < 0)
+		return false;
+	_cleanup_free_ char *merged = xasprintf("%s/merged", dir);
+	struct stat a, b;
+	if (stat(merged, &a) < 0 || stat(dir, &b) < 0)
+		return false;
+	/* An overlay (or read-only) mount has a device of its own. */
+	return strncmp(buf, "overlay", 7) != 0 || a.st_dev != b.st_dev;
 }
 
 int snapshot_remove(const char *dir, struct err *e)
@@ -198,6 +231,8 @@ int snapshot_remove(const char *dir, struct err *e)
 	} else {
 		pfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
+	if (pfd < 0 && errno == ENOENT)
+		return 0;
 	if (pfd < 0)
 		return err_sys(e, errno, "snapshot \"%s\"", dir);
 	struct stat st;

@@ -30,5 +30,9 @@ struct snapshot_opts {
  * dir/merged.  Returns the driver used (> 0) or -1. */
 int snapshot_create(struct store *s, const struct store_image *im, const char *dir,
 		    const struct snapshot_opts *o, struct err *e);
-/* Unmount dir/merged (when mounted) and remove dir with everything in it. */
+/* Whether dir holds a complete snapshot (its driver file is written last;
+ * an overlay one must still be mounted). */
+bool snapshot_ready(const char *dir);
+/* Unmount dir/merged (when mounted) and remove dir with everything in it;
+ * an absent dir is no error. */
 int snapshot_remove(const char *dir, struct err *e);

@@ -42,6 +42,18 @@ static void sweep_tmp(struct store *s)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			(void)rm_rf_at(dirfd(d), de->d_name, NULL);
 	closedir(d);
+	/* The index's own temporaries (write_file_atomic_at writes beside). */
+	fd = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	fd = -1;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, ".tmp-", 5))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
 }
 
 int store_open(const char *root, enum store_mode mode, struct store *ret, struct err *e)
@@ -227,6 +239,13 @@ int store_index_edit(struct store *s, store_edit_fn fn, void *data, struct err *
 	struct store_index idx;
 	if (store_index_load(s, &idx, e) < 0)
 		return -1;
+	/* What the index will name must be on disk before the index is:
+	 * blobs and layer files written since the last index update. */
+	_cleanup_close_ int sfd = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || syncfs(sfd) < 0) {
+		store_index_clear(&idx);
+		return err_sys(e, errno, "image store: sync");
+	}
 	int r = fn(&idx, data, e);
 	if (r > 0)
 		r = index_save(s, &idx, e) < 0 ? -1 : 1;
@@ -538,6 +557,65 @@ int store_layer_put(struct store *s, int fd, const char *expect_diff_id, char **
 	return r;
 }
 
+/* ---- holds ---- */
+
+static bool holder_ok(const char *h)
+{
+	if (!*h || strlen(h) > 128 || h[0] == '.')
+		return false;
+	for (; *h; h++)
+		if (*h == '/')
+			return false;
+	return true;
+}
+
+int store_hold(struct store *s, const char *id, const char *holder, struct err *e)
+{
+	if (!digest_string_valid(id) || !holder_ok(holder))
+		return err_set(e, ERR_INVALID, "image store: bad hold %s/%s", id, holder);
+	_cleanup_free_ char *dir = xasprintf("%s/holds/%s", s->root, hex_of(id));
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_free_ char *rel = xasprintf("holds/%s/%s", hex_of(id), holder);
+	int fd = openat(s->rootfd, rel, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_sys(e, errno, "image store: hold %s", id);
+	close(fd);
+	return 0;
+}
+
+int store_release(struct store *s, const char *id, const char *holder, struct err *e)
+{
+	if (!digest_string_valid(id) || !holder_ok(holder))
+		return err_set(e, ERR_INVALID, "image store: bad hold %s/%s", id, holder);
+	_cleanup_free_ char *rel = xasprintf("holds/%s/%s", hex_of(id), holder);
+	if (unlinkat(s->rootfd, rel, 0) < 0 && errno != ENOENT)
+		return err_sys(e, errno, "image store: release %s", id);
+	_cleanup_free_ char *dir = xasprintf("holds/%s", hex_of(id));
+	(void)unlinkat(s->rootfd, dir, AT_REMOVEDIR);
+	return 0;
+}
+
+bool store_held(struct store *s, const char *id)
+{
+	if (!digest_string_valid(id))
+		return false;
+	_cleanup_free_ char *rel = xasprintf("holds/%s", hex_of(id));
+	_cleanup_close_ int fd = openat(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		return true;
+	fd = -1;
+	bool any = false;
+	struct dirent *de;
+	while (!any && (de = readdir(d)))
+		any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return any;
+}
+
 /* ---- lookup ---- */
 
 static bool is_hex(const char *s)
@@ -556,13 +634,27 @@ static long find_by_name(const struct store_index *idx, const char *name)
 	if (image_ref_parse(name, &ref, NULL) < 0)
 		return -1;
 	_cleanup_free_ char *full = image_ref_string(&ref);
+	if (ref.digest && ref.tag) {
+		/* "repo:tag@digest": the digest decides, as docker. */
+		_cleanup_free_ char *repo = image_ref_repo(&ref);
+		free(full);
+		full = xasprintf("%s@%s", repo, ref.digest);
+	}
 	long found = -1;
 	for (size_t i = 0; i < idx->n && found < 0; i++) {
 		const struct store_image *im = &idx->images[i];
 		if (strv_contains(im->names, full) ||
-		    (ref.digest && !ref.tag && strv_contains(im->repo_digests, full)) ||
-		    (ref.digest && im->manifest_digest && strcmp(ref.digest, im->manifest_digest) == 0))
+		    (ref.digest && strv_contains(im->repo_digests, full)))
 			found = (long)i;
+		else if (ref.digest && im->manifest_digest &&
+			 strcmp(ref.digest, im->manifest_digest) == 0) {
+			/* By digest: only in a repository the image belongs to. */
+			_cleanup_free_ char *repo = image_ref_repo(&ref);
+			size_t rl = strlen(repo);
+			for (char **n = im->names; *n && found < 0; n++)
+				if (!strncmp(*n, repo, rl) && ((*n)[rl] == ':' || (*n)[rl] == '@'))
+					found = (long)i;
+		}
 	}
 	image_ref_clear(&ref);
 	return found;
@@ -582,19 +674,14 @@ static long find_short_name(const struct store_index *idx, const char *name)
 	}
 	if (strchr(name, '@'))
 		return -1;
-	_cleanup_free_ char *suffix =
-		xasprintf("/%s%s", name, strchr(slash ? slash : name, ':') ? "" : ":latest");
-	size_t sl = strlen(suffix);
 	long found = -1;
 	for (size_t i = 0; i < idx->n; i++)
-		for (char **n = idx->images[i].names; *n; n++) {
-			size_t nl = strlen(*n);
-			if (nl > sl && !strcmp(*n + nl - sl, suffix) && found != (long)i) {
+		for (char **n = idx->images[i].names; *n; n++)
+			if (image_name_is_short_for(*n, name) && found != (long)i) {
 				if (found >= 0)
 					return -2;
 				found = (long)i;
 			}
-		}
 	return found;
 }
 
@@ -667,6 +754,7 @@ int store_gc(struct store *s, struct err *e)
 	if (store_index_load(s, &idx, e) < 0)
 		return -1;
 	_cleanup_strv_ char **blobs = NULL, **layers = NULL;
+	bool keep_all_blobs = false;
 	for (size_t i = 0; i < idx.n; i++) {
 		const struct store_image *im = &idx.images[i];
 		strv_push(&blobs, hex_of(im->id));
@@ -676,9 +764,12 @@ int store_gc(struct store *s, struct err *e)
 			_cleanup_free_ char *buf = NULL;
 			size_t len;
 			_cleanup_json_ json_t *m = NULL;
-			if (store_blob_read(s, im->manifest_digest, STORE_DOC_MAX, &buf, &len, NULL) ==
-				    0 &&
-			    json_parse_buffer(buf, len, "manifest", &m, NULL) == 0) {
+			if (store_blob_read(s, im->manifest_digest, STORE_DOC_MAX, &buf, &len, NULL) <
+				    0 ||
+			    json_parse_buffer(buf, len, "manifest", &m, NULL) < 0) {
+				/* Unsure what it references: keep every blob. */
+				keep_all_blobs = true;
+			} else {
 				json_t *ls = json_object_get(m, "layers"), *it;
 				size_t k;
 				json_array_foreach(ls, k, it)
@@ -694,7 +785,8 @@ int store_gc(struct store *s, struct err *e)
 	}
 	store_index_clear(&idx);
 	int count = 0;
-	gc_dir(s, "blobs/sha256", blobs, false, &count);
+	if (!keep_all_blobs)
+		gc_dir(s, "blobs/sha256", blobs, false, &count);
 	gc_dir(s, "layers", layers, true, &count);
 	return count;
 }

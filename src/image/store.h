@@ -94,7 +94,8 @@ int store_blob_read(struct store *s, const char *digest, size_t max, char **ret,
 		    size_t *ret_len, struct err *e);
 /* An O_RDONLY descriptor on a blob. */
 int store_blob_open(struct store *s, const char *digest, struct err *e);
-/* A new temporary file in tmp/ (O_TMPFILE when it can), read-write. */
+/* A new unnamed temporary file in tmp/ (O_TMPFILE: the store's filesystem
+ * must support it, as overlay-capable ones do), read-write. */
 int store_tmpfile(struct store *s, struct err *e);
 
 /* Layers. */
@@ -107,6 +108,13 @@ int store_layer_put(struct store *s, int fd, const char *expect_diff_id, char **
 /* <root>/image/layers/<hex>/diff */
 char *store_layer_path(const struct store *s, const char *diff_id);
 uint64_t store_layer_size(struct store *s, const char *diff_id);
+
+/* Holds: an image in use (mounted, or the root of a container) cannot be
+ * deleted.  A hold is a file holds/<image hex>/<holder>, so it survives
+ * the process that made it; the holder releases it. */
+int store_hold(struct store *s, const char *id, const char *holder, struct err *e);
+int store_release(struct store *s, const char *id, const char *holder, struct err *e);
+bool store_held(struct store *s, const char *id);
 
 /* Find an image by name ("busybox", "busybox:1", full names), by id or by
  * an id prefix of at least 3 hex digits (unique).  Returns the index in

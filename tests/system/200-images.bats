@@ -48,7 +48,8 @@ import_busybox() { # the default image, as make demo makes it
 	run b import \
 		--change 'ENTRYPOINT ["/bin/sh", "-c"]' --change 'CMD echo hi' \
 		--change 'ENV A=1 B="two words"' --change 'ENV C 3' --change 'WORKDIR /tmp' \
-		--change 'USER nobody' --change 'EXPOSE 80 53/udp' --change 'LABEL app=web' \
+		--change 'USER nobody' --change 'EXPOSE 80 53/UDP' --change 'LABEL app=web' \
+		--change 'VOLUME /data /logs' \
 		"$(busybox_tar)" changed:1
 	assert_success
 	run b image inspect --format '{{json .Config}}' changed:1
@@ -62,6 +63,7 @@ import_busybox() { # the default image, as make demo makes it
 	assert_equal "$(jq -r .User <<<"$c")" nobody
 	assert_equal "$(jq -c '.ExposedPorts | keys' <<<"$c")" '["53/udp","80/tcp"]'
 	assert_equal "$(jq -r .Labels.app <<<"$c")" web
+	assert_equal "$(jq -c '.Volumes | keys' <<<"$c")" '["/data","/logs"]'
 	run b import --change 'FROM x' "$(busybox_tar)" bad:1
 	assert_failure 125
 	assert_output --partial 'unknown instruction "FROM"'
@@ -81,6 +83,12 @@ import_busybox() { # the default image, as make demo makes it
 	run b image inspect --format '{{.Id}}' team/app:1.0
 	assert_success
 	assert_output "$(b image inspect --format '{{.Id}}' busybox)"
+	# ... but only that path: not one in another namespace
+	b tag busybox quay.io/evil/box:1
+	run b image inspect box:1
+	assert_failure 125
+	run b rmi quay.io/evil/box:1
+	assert_success
 	# an id with two names needs -f
 	local id
 	id=$(b images -q | head -1)
@@ -176,9 +184,18 @@ import_busybox() { # the default image, as make demo makes it
 	assert_line /bin/busybox
 	run touch "$root/x"
 	assert_failure
+	# a mounted image is in use: it cannot be removed or pruned away
+	run b rmi busybox
+	assert_failure 125
+	assert_output --partial "image is in use"
+	run b image prune -a -f
+	assert_success
+	[ -x "$root/bin/busybox" ]
 	run b image unmount busybox
 	assert_success
 	[ ! -e "$root" ]
+	run b rmi busybox
+	assert_success
 	assert_no_trace "$ID"
 }
 

@@ -22,13 +22,14 @@ static int print_formatted(const char *fmt, const char *json_text, struct err *e
 	json_t *v;
 	json_object_foreach(o, k, v)
 	{
-		strv_push(&row, k);
 		if (json_is_string(v)) {
+			strv_push(&row, k);
 			strv_push(&row, json_string_value(v));
 		} else {
 			_cleanup_free_ char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			_cleanup_free_ char *marked = xasprintf("%c%s", FORMAT_JSON_MARK, t);
+			_cleanup_free_ char *marked = xasprintf("%c%s", FORMAT_JSON_MARK, k);
 			strv_push(&row, marked);
+			strv_push(&row, t);
 		}
 	}
 	struct format f;

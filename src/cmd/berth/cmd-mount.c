@@ -2,6 +2,7 @@
  * filesystem, read-only, at <runroot>/image-mounts/<id>/merged. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "base/digest.h"
@@ -38,13 +39,17 @@ static int image_mount_one(struct global *g, struct store *s, const char *name, 
 		_cleanup_free_ char *dir = mount_dir(g, id);
 		_cleanup_free_ char *merged = xasprintf("%s/merged", dir);
 		_cleanup_free_ char *parent = xasprintf("%s/image-mounts", g->runroot);
-		struct stat st;
 		struct snapshot_opts o = {.driver = SNAPSHOT_AUTO, .readonly = true};
-		if (stat(merged, &st) == 0)
+		if (snapshot_ready(dir))
 			r = 0; /* mounted already */
-		else if (mkdir_p(parent, 0700, e) == 0 &&
-			 snapshot_create(s, &idx.images[i], dir, &o, e) > 0)
-			r = 0;
+		else if (snapshot_remove(dir, e) == 0 && mkdir_p(parent, 0700, e) == 0 &&
+			 store_hold(s, id, "mount", e) == 0) {
+			/* The hold first: no rmi may take the layers meanwhile. */
+			if (snapshot_create(s, &idx.images[i], dir, &o, e) > 0)
+				r = 0;
+			else
+				(void)store_release(s, id, "mount", NULL);
+		}
 		if (r == 0)
 			printf("%s\n", merged);
 	}
@@ -96,14 +101,22 @@ int cmd_image_unmount(struct global *g, int argc, char **argv)
 		_cleanup_free_ char *id = NULL;
 		long i;
 		if (find(g, &s, *a, &id, &idx, &i, &e) < 0) {
-			rc = report(&e);
-		} else {
-			_cleanup_free_ char *dir = mount_dir(g, id);
-			if (snapshot_remove(dir, &e) < 0)
+			/* An image removed meanwhile: its id still names the mount. */
+			const char *hex = strncmp(*a, "sha256:", 7) ? *a : *a + 7;
+			_cleanup_free_ char *d = xasprintf("sha256:%s", hex);
+			if (!digest_string_valid(d)) {
 				rc = report(&e);
-			else
-				printf("%s\n", id);
+				store_index_clear(&idx);
+				continue;
+			}
+			err_clear(&e);
+			id = TAKE_PTR(d);
 		}
+		_cleanup_free_ char *dir = mount_dir(g, id);
+		if (snapshot_remove(dir, &e) < 0 || store_release(&s, id, "mount", &e) < 0)
+			rc = report(&e);
+		else
+			printf("%s\n", id);
 		store_index_clear(&idx);
 	}
 	store_close(&s);

@@ -10,11 +10,19 @@
 #include "base/time-util.h"
 #include "cmd/common/format.h"
 
-static const char *row_get(char *const *row, const char *key)
+/* The key without its JSON mark. */
+static const char *key_name(const char *k)
+{
+	return k[0] == FORMAT_JSON_MARK ? k + 1 : k;
+}
+
+static const char *row_get(char *const *row, const char *key, bool *is_json)
 {
 	for (char *const *p = row; p && p[0]; p += 2)
-		if (!strcmp(p[0], key))
+		if (!strcmp(key_name(p[0]), key)) {
+			*is_json = p[0][0] == FORMAT_JSON_MARK;
 			return p[1];
+		}
 	return NULL;
 }
 
@@ -79,10 +87,10 @@ static int render_action(struct strbuf *out, const char *act, size_t len, char *
 	if (!strcmp(field, ".")) {
 		_cleanup_json_ json_t *o = json_object();
 		for (char *const *p = row; p && p[0]; p += 2) {
-			json_t *v = p[1][0] == FORMAT_JSON_MARK
-					    ? json_loads(p[1] + 1, JSON_DECODE_ANY, NULL)
+			json_t *v = p[0][0] == FORMAT_JSON_MARK
+					    ? json_loads(p[1], JSON_DECODE_ANY, NULL)
 					    : NULL;
-			json_object_set_new(o, p[0], v ? v : json_string(p[1]));
+			json_object_set_new(o, key_name(p[0]), v ? v : json_string(p[1]));
 		}
 		_cleanup_free_ char *text = json_dump_string(o, false);
 		strbuf_addstr(out, text);
@@ -90,12 +98,13 @@ static int render_action(struct strbuf *out, const char *act, size_t len, char *
 	}
 	if (field[0] != '.')
 		return err_set(e, ERR_INVALID, "--format: unsupported action \"{{%s}}\"", a);
-	const char *v = row_get(row, field + 1);
+	bool is_json = false;
+	const char *v = row_get(row, field + 1, &is_json);
 	if (!v)
 		return err_set(e, ERR_INVALID, "--format: unknown field \"%s\"", field + 1);
-	if (v[0] == FORMAT_JSON_MARK) {
+	if (is_json) {
 		/* A value that is JSON already (an object, a list). */
-		strbuf_addstr(out, v + 1);
+		strbuf_addstr(out, v);
 		return 0;
 	}
 	if (json) {

@@ -13,8 +13,9 @@
 #include "base/err.h"
 #include "base/strbuf.h"
 
-/* A value starting with this byte is JSON text (after the byte), printed
- * as it is by {{.F}} and {{json .F}}. */
+/* A row key starting with this byte ("\x01Config") says its value is JSON
+ * text, printed as it is by {{.Config}} and {{json .Config}}.  Keys are
+ * the program's, never data: no value can turn itself into JSON. */
 #define FORMAT_JSON_MARK '\x01'
 
 /* A row: "Field", "value" pairs (a strv); headers: "Field", "HEADER"
