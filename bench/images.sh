@@ -30,9 +30,10 @@ done
 [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-images.XXXXXX")
-regpid=
+regpid= pushpid=
 cleanup() {
 	[ -n "$regpid" ] && kill "$regpid" 2>/dev/null && wait "$regpid" 2>/dev/null
+	[ -n "$pushpid" ] && kill "$pushpid" 2>/dev/null && wait "$pushpid" 2>/dev/null
 	# podman's vfs store and berth's snapshots may hold mounts
 	awk -v d="$work" 'index($5, d "/") == 1 {print $5}' /proc/self/mountinfo |
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -55,6 +56,26 @@ for _ in $(seq 100); do
 	python3 -c "import urllib.request; urllib.request.urlopen('http://$reg/v2/')" 2>/dev/null && break
 	sleep 0.1
 done
+
+# A second registry for pushes, emptied before each one.
+pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+preg=127.0.0.1:$pport
+fresh_push_registry() {
+	if [ -n "$pushpid" ]; then
+		kill "$pushpid" 2>/dev/null
+		wait "$pushpid" 2>/dev/null || true
+	fi
+	rm -rf "$work/push-registry"
+	printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
+		"$work/push-registry" "$preg" >"$work/push-registry.yml"
+	docker-registry serve "$work/push-registry.yml" >>"$work/registry.log" 2>&1 &
+	pushpid=$!
+	for _ in $(seq 100); do
+		python3 -c "import urllib.request; urllib.request.urlopen('http://$preg/v2/')" 2>/dev/null && return
+		sleep 0.1
+	done
+	die "the push registry did not start"
+}
 
 # --- the image: 5 layers of 20 MB (incompressible), pushed with skopeo
 python3 - "$work/layout" <<'PY'
@@ -98,17 +119,13 @@ skopeo copy -q --dest-tls-verify=false "oci:$work/layout:1" "docker://$reg/bench
 mkdir -p "$work/podman"
 printf '[containers]\ndefault_ulimits = []\n[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n' \
 	>"$work/podman/containers.conf"
-pm() { # pm STORE ARGS...
-	local s=$1
-	shift
-	CONTAINERS_CONF=$work/podman/containers.conf podman --root "$s/store" --runroot "$s/run" \
-		--tmpdir "$s/tmp" --storage-driver vfs "$@"
-}
-b() { # b STORE ARGS...
-	local s=$1
-	shift
-	"$BERTH" --root "$s/root" --runroot "$s/run" "$@"
-}
+# The tools as programs (GNU time runs programs, not shell functions):
+# "$pm" STORE ARGS... and "$b" STORE ARGS...
+pm=$work/pm b=$work/b
+printf '#!/bin/sh\ns=$1; shift\nCONTAINERS_CONF=%s exec podman --root "$s/store" --runroot "$s/run" --tmpdir "$s/tmp" --storage-driver vfs "$@"\n' \
+	"$work/podman/containers.conf" >"$pm"
+printf '#!/bin/sh\ns=$1; shift\nexec %s --root "$s/root" --runroot "$s/run" "$@"\n' "$BERTH" >"$b"
+chmod +x "$pm" "$b"
 
 # measure NAME CMD...: one timed run, appended to $work/NAME as "seconds kib"
 measure() {
@@ -124,17 +141,22 @@ for i in $(seq "$N"); do
 		s=$work/s-$tool-$i
 		mkdir -p "$s"
 		case $tool in
-		berth) measure pull-berth b "$s" pull -q "$reg/bench/app:1" ;;
-		podman) measure pull-podman pm "$s" pull -q --tls-verify=false "$reg/bench/app:1" ;;
+		berth) measure pull-berth "$b" "$s" pull -q "$reg/bench/app:1" ;;
+		podman) measure pull-podman "$pm" "$s" pull -q --tls-verify=false "$reg/bench/app:1" ;;
 		skopeo) measure pull-skopeo skopeo copy -q --src-tls-verify=false \
 			"docker://$reg/bench/app:1" "oci:$s/layout:1" ;;
 		esac
 	done
-	measure push-berth b "$work/s-berth-$i" push "$reg/bench/app:1" "$reg/pushed/berth$i:1"
-	measure push-podman pm "$work/s-podman-$i" push -q --tls-verify=false "$reg/bench/app:1" \
-		"docker://$reg/pushed/podman$i:1"
+	# Each push goes to an empty registry: every byte is uploaded (no
+	# blob is there to skip or to mount from another repository).
+	fresh_push_registry
+	measure push-berth "$b" "$work/s-berth-$i" push "$reg/bench/app:1" "$preg/pushed/app:1"
+	fresh_push_registry
+	measure push-podman "$pm" "$work/s-podman-$i" push -q --tls-verify=false "$reg/bench/app:1" \
+		"docker://$preg/pushed/app:1"
+	fresh_push_registry
 	measure push-skopeo skopeo copy -q --dest-tls-verify=false "oci:$work/s-skopeo-$i/layout:1" \
-		"docker://$reg/pushed/skopeo$i:1"
+		"docker://$preg/pushed/app:1"
 	# free the space: the stores of this round are not needed any more
 	rm -rf "$work/s-skopeo-$i"
 done
@@ -144,12 +166,12 @@ tar -C "$work" -cf "$work/small.tar" registry.yml
 lb=$work/list-berth lp=$work/list-podman
 mkdir -p "$lb" "$lp"
 for i in $(seq 200); do
-	b "$lb" import --change "CMD [\"echo\", \"$i\"]" "$work/small.tar" "list/img$i:1" >/dev/null
-	pm "$lp" import --change "CMD [\"echo\", \"$i\"]" "$work/small.tar" "list/img$i:1" >/dev/null
+	"$b" "$lb" import --change "CMD [\"echo\", \"$i\"]" "$work/small.tar" "list/img$i:1" >/dev/null 2>&1
+	"$pm" "$lp" import --change "CMD [\"echo\", \"$i\"]" "$work/small.tar" "list/img$i:1" >/dev/null 2>&1
 done
 for i in $(seq $((N * 4))); do
-	measure images-berth b "$lb" images
-	measure images-podman pm "$lp" images
+	measure images-berth "$b" "$lb" images
+	measure images-podman "$pm" "$lp" images
 done
 
 python3 - "$work" "$N" <<'PY'

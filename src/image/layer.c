@@ -85,18 +85,19 @@ static int source_fill(struct source *s)
 			s->in_eof = true;
 			return 0;
 		}
-		digest_update(s->cdig, s->in + s->in_len, (size_t)n);
+		if (s->cdig)
+			digest_update(s->cdig, s->in + s->in_len, (size_t)n);
 		s->csize += (uint64_t)n;
 		s->in_len += (size_t)n;
 		return 0;
 	}
 }
 
-static int source_open(struct source *s, int fd, uint64_t max_usize)
+static int source_open(struct source *s, int fd, uint64_t max_usize, bool hash_input)
 {
 	s->fd = fd;
 	s->max_usize = max_usize;
-	s->cdig = digest_new();
+	s->cdig = hash_input ? digest_new() : NULL;
 	s->udig = digest_new();
 	s->in = xmalloc(LAYER_BUF_SIZE);
 	s->out = xmalloc(LAYER_BUF_SIZE);
@@ -1086,7 +1087,7 @@ int layer_apply(int dirfd, int fd, const struct layer_apply_opts *o, struct laye
 	struct source s = {.err = ERR_INIT};
 	struct archive *a = NULL;
 	int r;
-	if (source_open(&s, fd, c.o.max_total_size) < 0) {
+	if (source_open(&s, fd, c.o.max_total_size, !c.o.input_verified) < 0) {
 		err_move(e, &s.err);
 		r = -1;
 	} else {
@@ -1100,7 +1101,7 @@ int layer_apply(int dirfd, int fd, const struct layer_apply_opts *o, struct laye
 		archive_read_free(a);
 	if (r == 0 && ret) {
 		*ret = (struct layer_result){
-			.compressed_digest = digest_final_string(s.cdig),
+			.compressed_digest = s.cdig ? digest_final_string(s.cdig) : NULL,
 			.diff_id = digest_final_string(s.udig),
 			.size = s.csize,
 			.uncompressed_size = s.usize,

@@ -46,10 +46,13 @@ struct layer_apply_opts {
 	uint64_t max_total_size; /* uncompressed bytes; 0: default 64 GiB */
 	bool overlay_whiteouts;	 /* true: overlayfs whiteouts; false: delete (flat copy) */
 	bool keep_owners;	 /* chown entries (true when root) */
+	/* The input is a blob verified already: its digest is not computed
+	 * again (compressed_digest is then NULL). */
+	bool input_verified;
 };
 
 struct layer_result {
-	char *compressed_digest; /* sha256 of the bytes read from fd */
+	char *compressed_digest; /* sha256 of the bytes read from fd (NULL: input_verified) */
 	char *diff_id;		 /* sha256 of the uncompressed tar stream */
 	uint64_t size, uncompressed_size;
 };

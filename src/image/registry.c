@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,9 @@ struct registry {
 	struct auth_challenge chal;
 	char *authz; /* "Authorization: ..." once authenticated */
 	CURL *easy;
+	/* Told of each blob as soon as it is stored (the layer unpackers). */
+	void (*blob_done)(void *data, size_t index);
+	void *blob_done_data;
 };
 
 static void registry_free(struct registry *r)
@@ -1421,6 +1425,8 @@ static int dl_finish(struct registry *r, CURLM *m, struct dl *x, CURLcode cc,
 		if (store_blob_writer_commit(w, digest, x->d->size, NULL, e) < 0)
 			return -1;
 		x->state = DL_DONE;
+		if (r->blob_done)
+			r->blob_done(r->blob_done_data, x->index);
 		return 1;
 	}
 	bool again = false;
@@ -1684,6 +1690,94 @@ static int fetch_config(struct pull *pl, struct store *s, struct err *e)
 }
 
 /* The layers: fetch what the store lacks, unpack in order. */
+
+/* Layers unpack independently (each into its own directory), each as
+ * soon as its blob is stored, by one worker per core, while the other
+ * downloads go on. */
+struct unpack_job {
+	struct store *s;
+	const struct desc *ls;
+	char **diff;
+	size_t n;
+	struct err *errs; /* per layer */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t *queue, head, tail;
+	bool closed;
+	pthread_t th[8];
+	size_t nth;
+};
+
+static void *unpack_worker(void *data)
+{
+	struct unpack_job *j = data;
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		while (j->head == j->tail && !j->closed)
+			pthread_cond_wait(&j->cond, &j->lock);
+		if (j->head == j->tail) {
+			pthread_mutex_unlock(&j->lock);
+			return NULL;
+		}
+		size_t i = j->queue[j->head++];
+		pthread_mutex_unlock(&j->lock);
+		if (store_layer_exists(j->s, j->diff[i]))
+			continue;
+		int fd = store_blob_open(j->s, j->ls[i].digest, &j->errs[i]);
+		if (fd < 0)
+			continue;
+		(void)store_layer_put(j->s, fd, j->diff[i], NULL, NULL, &j->errs[i]);
+		close(fd);
+	}
+}
+
+/* Queue layer i (its blob is in the store); each layer once. */
+static void unpack_push(void *data, size_t i)
+{
+	struct unpack_job *j = data;
+	pthread_mutex_lock(&j->lock);
+	bool queued = false;
+	for (size_t k = 0; k < j->tail; k++)
+		queued |= j->queue[k] == i;
+	if (!queued && j->tail < j->n)
+		j->queue[j->tail++] = i;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+static void unpack_start(struct unpack_job *j)
+{
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	j->queue = xnew(size_t, j->n ? j->n : 1);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cores > 1 ? (size_t)cores : 1;
+	if (nt > 8)
+		nt = 8;
+	if (nt > j->n)
+		nt = j->n;
+	for (size_t t = 0; t < nt; t++)
+		if (pthread_create(&j->th[j->nth], NULL, unpack_worker, j) == 0)
+			j->nth++;
+}
+
+/* No more layers: wait for the workers (or do the work here if none
+ * could be started). */
+static void unpack_finish(struct unpack_job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->closed = true;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	if (j->nth == 0)
+		unpack_worker(j);
+	for (size_t t = 0; t < j->nth; t++)
+		pthread_join(j->th[t], NULL);
+	pthread_cond_destroy(&j->cond);
+	pthread_mutex_destroy(&j->lock);
+	free(j->queue);
+}
+
 static int fetch_layers(struct pull *pl, struct store *s, const struct registry_progress *p,
 			struct err *e)
 {
@@ -1721,26 +1815,54 @@ static int fetch_layers(struct pull *pl, struct store *s, const struct registry_
 	}
 	if (nw)
 		pl->downloaded = true;
-	if (download_blobs(pl->r, s, pl->ref.path, ls, which, nw, p, e) < 0)
+	struct unpack_job job = {.s = s, .ls = ls, .diff = diff, .n = n,
+				 .errs = xnew(struct err, n ? n : 1)};
+	unpack_start(&job);
+	/* What is stored already unpacks at once; the rest as it arrives. */
+	for (size_t i = 0; i < n; i++)
+		if (unpack[i] && store_blob_exists(s, ls[i].digest))
+			unpack_push(&job, i);
+	pl->r->blob_done = unpack_push;
+	pl->r->blob_done_data = &job;
+	int dr = download_blobs(pl->r, s, pl->ref.path, ls, which, nw, p, e);
+	pl->r->blob_done = NULL;
+	pl->r->blob_done_data = NULL;
+	/* Several manifest entries may share a blob: queue each layer. */
+	for (size_t i = 0; dr == 0 && i < n; i++)
+		if (unpack[i])
+			unpack_push(&job, i);
+	for (size_t i = 0; dr == 0 && i < n; i++)
+		if (unpack[i] && !store_layer_exists(s, diff[i])) {
+			struct registry_event le = {.index = i, .digest = ls[i].digest,
+						    .total = (uint64_t)ls[i].size,
+						    .kind = REGISTRY_EV_EXTRACTING};
+			emit(p, &le);
+		}
+	unpack_finish(&job);
+	if (dr < 0) {
+		for (size_t i = 0; i < n; i++)
+			err_clear(&job.errs[i]);
+		free(job.errs);
 		return -1;
+	}
+	int r = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!unpack[i])
 			continue;
-		struct registry_event le = {.index = i, .digest = ls[i].digest,
-					    .total = (uint64_t)ls[i].size};
-		if (!store_layer_exists(s, diff[i])) {
-			le.kind = REGISTRY_EV_EXTRACTING;
-			emit(p, &le);
-			_cleanup_close_ int fd = store_blob_open(s, ls[i].digest, e);
-			if (fd < 0)
-				return -1;
-			if (store_layer_put(s, fd, diff[i], NULL, NULL, e) < 0)
-				return err_wrap(e, "layer %s", ls[i].digest);
+		if (err_isset(&job.errs[i])) {
+			if (r == 0) {
+				err_move(e, &job.errs[i]);
+				r = err_wrap(e, "layer %s", ls[i].digest);
+			}
+			err_clear(&job.errs[i]);
+			continue;
 		}
-		le.kind = REGISTRY_EV_DONE;
+		struct registry_event le = {.index = i, .digest = ls[i].digest,
+					    .total = (uint64_t)ls[i].size, .kind = REGISTRY_EV_DONE};
 		emit(p, &le);
 	}
-	return 0;
+	free(job.errs);
+	return r;
 }
 
 /* A single-platform image asked for with --platform must be that one. */
@@ -1873,6 +1995,39 @@ void registry_push_result_clear(struct registry_push_result *r)
 	free(r->tag);
 	free(r->digest);
 	memset(r, 0, sizeof(*r));
+}
+
+/* A second connection to the same registry, for a worker thread: the
+ * settings and credentials (and the token got so far) copied, a handle of
+ * its own. */
+static struct registry *registry_clone(const struct registry *r)
+{
+	struct registry *c = xnew(struct registry, 1);
+	c->domain = xstrdup(r->domain);
+	c->host = xstrdup(r->host);
+	c->base = r->base ? xstrdup(r->base) : NULL;
+	c->insecure = r->insecure;
+	c->verify = r->verify;
+	if (r->ca_blob) {
+		c->ca_blob = xmalloc(r->ca_len + 1);
+		memcpy(c->ca_blob, r->ca_blob, r->ca_len);
+		c->ca_blob[r->ca_len] = '\0';
+		c->ca_len = r->ca_len;
+	}
+	c->client_cert = r->client_cert ? xstrdup(r->client_cert) : NULL;
+	c->client_key = r->client_key ? xstrdup(r->client_key) : NULL;
+	c->user = r->user ? xstrdup(r->user) : NULL;
+	c->pass = r->pass ? xstrdup(r->pass) : NULL;
+	c->scopes = strv_dup(r->scopes);
+	c->chal.scheme = r->chal.scheme;
+	c->chal.realm = r->chal.realm ? xstrdup(r->chal.realm) : NULL;
+	c->chal.service = r->chal.service ? xstrdup(r->chal.service) : NULL;
+	c->chal.scope = r->chal.scope ? xstrdup(r->chal.scope) : NULL;
+	c->authz = r->authz ? xstrdup(r->authz) : NULL;
+	c->easy = curl_easy_init();
+	if (!c->easy)
+		abort();
+	return c;
 }
 
 struct push {
@@ -2098,6 +2253,74 @@ static int load_source(struct push *ps, struct store *s, const char *source, str
 	return parse_manifest(ps->man_buf, ps->man_len, NULL, &ps->m, e);
 }
 
+/* Layers go up in parallel, PARALLEL at a time, each worker on its own
+ * connection; progress reports are serialised. */
+struct push_pool {
+	struct push *ps;
+	struct store *s;
+	const struct registry_progress *p;
+	pthread_mutex_t lock;
+	size_t next;
+	struct err *errs; /* per layer */
+};
+
+static void locked_emit(void *data, const struct registry_event *ev)
+{
+	struct push_pool *pp = data;
+	pthread_mutex_lock(&pp->lock);
+	emit(pp->p, ev);
+	pthread_mutex_unlock(&pp->lock);
+}
+
+static void *push_worker(void *data)
+{
+	struct push_pool *pp = data;
+	struct push mine = *pp->ps; /* shared but for the connection */
+	mine.r = registry_clone(pp->ps->r);
+	struct registry_progress lp = {.fn = locked_emit, .data = pp};
+	for (;;) {
+		pthread_mutex_lock(&pp->lock);
+		size_t i = pp->next++;
+		pthread_mutex_unlock(&pp->lock);
+		if (i >= pp->ps->m.n_layers)
+			break;
+		(void)push_blob(&mine, pp->s, &pp->ps->m.layers[i], i, &lp, &pp->errs[i]);
+	}
+	registry_free(mine.r);
+	return NULL;
+}
+
+static int push_layers(struct push *ps, struct store *s, const struct registry_progress *p,
+		       struct err *e)
+{
+	size_t n = ps->m.n_layers;
+	if (n == 0)
+		return 0;
+	struct push_pool pp = {.ps = ps, .s = s, .p = p, .errs = xnew(struct err, n)};
+	pthread_mutex_init(&pp.lock, NULL);
+	size_t nt = n < PARALLEL ? n : PARALLEL;
+	pthread_t th[PARALLEL];
+	size_t started = 0;
+	for (size_t t = 0; t < nt; t++)
+		if (pthread_create(&th[started], NULL, push_worker, &pp) == 0)
+			started++;
+	if (started == 0)
+		push_worker(&pp);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&pp.lock);
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (err_isset(&pp.errs[i]) && r == 0) {
+			err_move(e, &pp.errs[i]);
+			r = err_wrap(e, "layer %s", ps->m.layers[i].digest);
+		}
+		err_clear(&pp.errs[i]);
+	}
+	free(pp.errs);
+	return r;
+}
+
 static int do_push(struct push *ps, struct store *s, const char *source, bool dest_given,
 		   const struct registry_opts *o, const struct registry_progress *p,
 		   struct registry_push_result *ret, struct err *e)
@@ -2124,9 +2347,8 @@ static int do_push(struct push *ps, struct store *s, const char *source, bool de
 	emit(p, &ev);
 	ev = (struct registry_event){.kind = REGISTRY_EV_LAYERS, .count = ps->m.n_layers};
 	emit(p, &ev);
-	for (size_t i = 0; i < ps->m.n_layers; i++)
-		if (push_blob(ps, s, &ps->m.layers[i], i, p, e) < 0)
-			return err_wrap(e, "layer %s", ps->m.layers[i].digest);
+	if (push_layers(ps, s, p, e) < 0)
+		return -1;
 	if (push_blob(ps, s, &ps->m.config, ps->m.n_layers, p, e) < 0)
 		return err_wrap(e, "config %s", ps->m.config.digest);
 	const char *tag = ps->dest.tag ? ps->dest.tag : IMAGE_DEFAULT_TAG;
