@@ -131,6 +131,9 @@ chmod +x "$pm" "$b"
 measure() {
 	local name=$1
 	shift
+	# Write back what the previous run left dirty, so that its cost is
+	# not charged to the next tool.
+	sync
 	/usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null 2>"$work/err.out" ||
 		{ cat "$work/err.out" >&2; die "$name failed: $*"; }
 	tail -1 "$work/time.out" >>"$work/$name"

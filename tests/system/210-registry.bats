@@ -723,3 +723,24 @@ upload_blob() {
 	grep -qx 'repository:t11/app:pull' "$TEST_TMP/scopes"
 	grep -q 'repository:t11/pushed:pull,push' "$TEST_TMP/scopes"
 }
+
+@test "two pulls of the same image at once both succeed and share its layers" {
+	unique_tar "$TEST_TMP/twin.tar" 8192
+	import_as "$REG/t12/twin:1" "$TEST_TMP/twin.tar"
+	local id
+	id=$(image_id "$REG/t12/twin:1")
+	run b push "$REG/t12/twin:1"
+	assert_success
+	b rmi "$REG/t12/twin:1" >/dev/null
+	b pull -q "$REG/t12/twin:1" >"$TEST_TMP/p1.out" 2>&1 3>&- &
+	local p1=$!
+	b pull -q "$REG/t12/twin:1" >"$TEST_TMP/p2.out" 2>&1 3>&- &
+	local p2=$!
+	wait "$p1" || fail "first pull: $(cat "$TEST_TMP/p1.out")"
+	wait "$p2" || fail "second pull: $(cat "$TEST_TMP/p2.out")"
+	run b images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	assert_output "$REG/t12/twin:1 ${id:7:12}"
+	assert_equal "$(ls "$TEST_TMP/root/image/layers" | wc -l)" 1
+	run ls -A "$TEST_TMP/root/image/tmp"
+	assert_output ""
+}
