@@ -16,7 +16,7 @@ static char *mount_dir(const struct global *g, const char *id)
 	return xasprintf("%s/image-mounts/%s", g->runroot, digest_hex(id));
 }
 
-/* Find the image; *ret_dir is where its mount lives. */
+/* Load the index and find the image in it: its index and a copy of its id. */
 static int find(struct global *g, struct store *s, const char *name, char **ret_id,
 		struct store_index *idx, long *ret_i, struct err *e)
 {
