@@ -239,7 +239,9 @@ int main(void)
 	char *id1 = NULL, *id2 = NULL;
 	ok(t1 >= 0 && image_import(&s, t1, &o, &id1, &e) == 0, "import one");
 	close(t1);
-	t1 = make_tar(dir, "one", "1");
+	/* The same tar file again (made anew, its times could differ). */
+	_cleanup_free_ char *tar1 = xasprintf("%s/one.tar", dir);
+	t1 = open(tar1, O_RDONLY | O_CLOEXEC);
 	o.reference = "other/name:2";
 	char *changes[] = {"CMD [\"sh\"]", "ENV A=b", NULL};
 	o.changes = changes;
