@@ -660,6 +660,26 @@ char *image_inspect_json(struct store *s, const struct store_image *im, struct e
 	return text;
 }
 
+int image_labels(struct store *s, const struct store_image *im, char ***ret, struct err *e)
+{
+	_cleanup_json_ json_t *cfg = NULL;
+	if (load_config(s, im, &cfg, e) < 0)
+		return -1;
+	_cleanup_strv_ char **kv = NULL;
+	json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach(labels, k, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		strv_push(&kv, k);
+		strv_push(&kv, json_string_value(v));
+	}
+	*ret = TAKE_PTR(kv);
+	return 0;
+}
+
 void image_history_free(struct image_history_entry *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

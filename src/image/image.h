@@ -54,6 +54,9 @@ int image_prune(struct store *s, bool all, char ***report, struct err *e);
 /* docker image inspect: one JSON object (pretty-printed) per image. */
 char *image_inspect_json(struct store *s, const struct store_image *im, struct err *e);
 
+/* The image's labels (config.Labels) as "key", "value" pairs. */
+int image_labels(struct store *s, const struct store_image *im, char ***ret, struct err *e);
+
 struct image_history_entry {
 	char *id; /* the image id for the top entry, "<missing>" below */
 	char *created;

@@ -69,6 +69,13 @@ import_busybox() { # the default image, as make demo makes it
 	assert_output --partial 'unknown instruction "FROM"'
 	run b images -q
 	assert_output "$(b images -q changed:1)"
+	# label filters: a key, a key and its value
+	run b images --filter label=app --format '{{.Repository}}'
+	assert_output changed
+	run b images --filter label=app=web --format '{{.Repository}}'
+	assert_output changed
+	run b images --filter label=app=db --format '{{.Repository}}'
+	assert_output ""
 }
 
 @test "tag adds names; rmi removes a name, then the image, then its layer and blobs" {

@@ -9,12 +9,14 @@
 #include "base/time-util.h"
 #include "cmd/berth/commands.h"
 #include "cmd/common/format.h"
+#include "image/image.h"
 #include "image/reference.h"
 #include "image/store.h"
 
 struct filters {
 	int dangling; /* -1: any, 0: only named, 1: only dangling */
 	char **references;
+	char **labels; /* "KEY" or "KEY=VALUE", all must match */
 	struct timespec before, since;
 	bool has_before, has_since;
 };
@@ -36,6 +38,8 @@ static int parse_filters(struct store_index *idx, char **specs, struct filters *
 			f->dangling = streq(v, "true");
 		} else if (streq(key, "reference")) {
 			strv_push(&f->references, v);
+		} else if (streq(key, "label")) {
+			strv_push(&f->labels, v);
 		} else if (streq(key, "before") || streq(key, "since")) {
 			long i = store_find(idx, v, e);
 			if (i < 0)
@@ -87,8 +91,27 @@ struct images_opts {
 	const char *reference;
 };
 
-static int list_images(struct store_index *idx, const struct images_opts *o, struct filters *f,
-		       struct err *e)
+/* Every label=KEY[=VALUE] filter matches the image's labels. */
+static bool labels_match(struct store *s, const struct store_image *im, char **want)
+{
+	_cleanup_strv_ char **kv = NULL;
+	if (image_labels(s, im, &kv, NULL) < 0)
+		return false;
+	for (char **w = want; *w; w++) {
+		const char *eq = strchr(*w, '=');
+		size_t kl = eq ? (size_t)(eq - *w) : strlen(*w);
+		bool found = false;
+		for (char **p = kv; p && p[0] && !found; p += 2)
+			found = strlen(p[0]) == kl && !strncmp(p[0], *w, kl) &&
+				(!eq || streq(p[1], eq + 1));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int list_images(struct store *s, struct store_index *idx, const struct images_opts *o,
+		       struct filters *f, struct err *e)
 {
 	if (parse_filters(idx, o->filter_specs, f, e) < 0)
 		return -1;
@@ -116,6 +139,8 @@ static int list_images(struct store_index *idx, const struct images_opts *o, str
 		if (f->has_before && !ts_less(t, f->before))
 			continue;
 		if (f->has_since && !ts_less(f->since, t))
+			continue;
+		if (f->labels && !labels_match(s, im, f->labels))
 			continue;
 		_cleanup_free_ char *id = o->no_trunc ? xstrdup(im->id)
 						      : xstrndup(digest_hex(im->id), 12);
@@ -211,8 +236,9 @@ int cmd_images(struct global *g, int argc, char **argv)
 		return report(&e);
 	}
 	struct filters f = {0};
-	int rc = list_images(&idx, &o, &f, &e) < 0 ? report(&e) : 0;
+	int rc = list_images(&s, &idx, &o, &f, &e) < 0 ? report(&e) : 0;
 	strv_free(f.references);
+	strv_free(f.labels);
 	store_index_clear(&idx);
 	store_close(&s);
 	return rc;
