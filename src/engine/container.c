@@ -1,0 +1,336 @@
+/* container.c: see container.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/strv.h"
+#include "engine/container.h"
+
+#define RECORD_MAX (1u << 20)
+
+static const char *const state_names[] = {"created", "running", "paused", "exited"};
+
+const char *container_state_name(enum container_state s)
+{
+	return (size_t)s < ARRAY_SIZE(state_names) ? state_names[s] : "unknown";
+}
+
+int container_state_parse(const char *s, enum container_state *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (streq(s, state_names[i])) {
+			*ret = (enum container_state)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static bool id_valid(const char *id)
+{
+	return strlen(id) == CONTAINER_ID_LEN && strspn(id, "0123456789abcdef") == CONTAINER_ID_LEN;
+}
+
+static char *cdir(const char *root, const char *id)
+{
+	return xasprintf("%s/containers/%s", root, id);
+}
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+	for (char **p = v; p && *p; p++)
+		json_array_append_new(a, json_string(*p));
+	return a;
+}
+
+int container_save(const char *root, const struct container *c, struct err *e)
+{
+	if (!id_valid(c->id))
+		return err_set(e, ERR_INVALID, "container id \"%s\" is not 64 hex digits", c->id);
+	_cleanup_free_ char *dir = cdir(root, c->id);
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_json_ json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "name", json_string(c->name ? c->name : ""));
+	if (c->image)
+		json_object_set_new(o, "image", json_string(c->image));
+	if (c->image_id)
+		json_object_set_new(o, "imageId", json_string(c->image_id));
+	json_object_set_new(o, "command", strv_json(c->command));
+	json_t *labels = json_object();
+	for (char **p = c->labels; p && p[0] && p[1]; p += 2)
+		json_object_set_new(labels, p[0], json_string(p[1]));
+	json_object_set_new(o, "labels", labels);
+	if (c->created)
+		json_object_set_new(o, "created", json_string(c->created));
+	if (c->started)
+		json_object_set_new(o, "started", json_string(c->started));
+	if (c->finished)
+		json_object_set_new(o, "finished", json_string(c->finished));
+	json_object_set_new(o, "state", json_string(container_state_name(c->state)));
+	json_object_set_new(o, "pid", json_integer(c->pid));
+	json_object_set_new(o, "pidStart", json_integer((json_int_t)c->pid_start));
+	json_object_set_new(o, "exitCode", json_integer(c->exit_code));
+	json_object_set_new(o, "autoRemove", json_boolean(c->auto_remove));
+	_cleanup_free_ char *text = json_dump_string(o, true);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "container %.12s", c->id);
+	if (write_file_atomic_at(dfd, "container.json", text, strlen(text), 0600, 0, e) < 0)
+		return err_wrap(e, "container %.12s", c->id);
+	return 0;
+}
+
+void container_clear(struct container *c)
+{
+	free(c->name);
+	free(c->image);
+	free(c->image_id);
+	strv_free(c->command);
+	strv_free(c->labels);
+	free(c->created);
+	free(c->started);
+	free(c->finished);
+	memset(c, 0, sizeof(*c));
+}
+
+int container_load(const char *root, const char *id, struct container *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	if (!id_valid(id))
+		return err_set(e, ERR_INVALID, "container id \"%s\" is not 64 hex digits", id);
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/container.json", root, id);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, RECORD_MAX, &buf, &len, e) < 0)
+		return err_wrap(e, "container %.12s", id);
+	_cleanup_json_ json_t *o = NULL;
+	if (json_parse_buffer(buf, len, "container.json", &o, e) < 0)
+		return err_wrap(e, "container %.12s", id);
+	_cleanup_free_ char *rid = NULL, *state = NULL;
+	int64_t pid = 0, code = 0;
+	uint64_t pstart = 0;
+	json_t *labels = NULL;
+	if (json_get_string(o, "", "id", true, &rid, e) < 0 ||
+	    json_get_string(o, "", "name", false, &c->name, e) < 0 ||
+	    json_get_string(o, "", "image", false, &c->image, e) < 0 ||
+	    json_get_string(o, "", "imageId", false, &c->image_id, e) < 0 ||
+	    json_get_strv(o, "", "command", false, &c->command, e) < 0 ||
+	    json_get_object(o, "", "labels", false, &labels, e) < 0 ||
+	    json_get_string(o, "", "created", false, &c->created, e) < 0 ||
+	    json_get_string(o, "", "started", false, &c->started, e) < 0 ||
+	    json_get_string(o, "", "finished", false, &c->finished, e) < 0 ||
+	    json_get_string(o, "", "state", true, &state, e) < 0 ||
+	    json_get_i64(o, "", "pid", false, &pid, e) < 0 ||
+	    json_get_u64(o, "", "pidStart", false, &pstart, e) < 0 ||
+	    json_get_i64(o, "", "exitCode", false, &code, e) < 0 ||
+	    json_get_bool(o, "", "autoRemove", false, &c->auto_remove, e) < 0) {
+		container_clear(c);
+		return err_wrap(e, "container %.12s", id);
+	}
+	if (!streq(rid, id) || container_state_parse(state, &c->state) < 0 || pid < 0 ||
+	    pid > INT32_MAX || code < -1 || code > 255) {
+		container_clear(c);
+		return err_set(e, ERR_INVALID, "container %.12s: container.json is damaged", id);
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach(labels, k, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		strv_push(&c->labels, k);
+		strv_push(&c->labels, json_string_value(v));
+	}
+	memcpy(c->id, id, CONTAINER_ID_LEN + 1);
+	c->pid = (int)pid;
+	c->pid_start = pstart;
+	c->exit_code = (int)code;
+	return 0;
+}
+
+/* ---- names ---- */
+
+static char *name_path(const char *root, const char *name)
+{
+	return xasprintf("%s/containers/names/%s", root, name);
+}
+
+static bool record_exists(const char *root, const char *id)
+{
+	if (!id_valid(id))
+		return false;
+	_cleanup_free_ char *p = xasprintf("%s/containers/%s/container.json", root, id);
+	return access(p, F_OK) == 0;
+}
+
+int container_name_reserve(const char *root, const char *name, const char *id, struct err *e)
+{
+	if (container_name_check(name, e) < 0)
+		return -1;
+	_cleanup_free_ char *dir = xasprintf("%s/containers/names", root);
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_free_ char *p = name_path(root, name);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			bool ok = write(fd, id, strlen(id)) == (ssize_t)strlen(id);
+			close(fd);
+			if (!ok) {
+				unlink(p);
+				return err_sys(e, errno, "reserve the name \"%s\"", name);
+			}
+			return 0;
+		}
+		if (errno != EEXIST)
+			return err_sys(e, errno, "reserve the name \"%s\"", name);
+		/* Taken: by a container that exists, or left by a killed create. */
+		_cleanup_free_ char *owner = NULL;
+		size_t len;
+		if (read_file_at(AT_FDCWD, p, 128, &owner, &len, NULL) == 0 && record_exists(root, owner))
+			return err_set(e, ERR_CONFLICT,
+				       "Conflict. The container name \"/%s\" is already in use by "
+				       "container \"%s\". You have to remove (or rename) that "
+				       "container to be able to reuse that name.",
+				       name, owner);
+		/* A leftover, or a create still under way that has not written
+		 * its record: only a file older than a minute is taken over. */
+		struct stat st;
+		if (stat(p, &st) == 0 && time(NULL) - st.st_mtime < 60 && attempt == 0 && owner &&
+		    *owner)
+			return err_set(e, ERR_CONFLICT,
+				       "Conflict. The container name \"/%s\" is being taken by "
+				       "container \"%s\"",
+				       name, owner);
+		unlink(p);
+	}
+	return err_set(e, ERR_CONFLICT, "the container name \"%s\" could not be taken", name);
+}
+
+int container_name_release(const char *root, const char *name, const char *id)
+{
+	_cleanup_free_ char *p = name_path(root, name);
+	_cleanup_free_ char *owner = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, p, 128, &owner, &len, NULL) < 0 || !streq(owner, id))
+		return 0; /* not ours */
+	return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* ---- listing and lookup ---- */
+
+void container_list_free(struct container *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		container_clear(&l[i]);
+	free(l);
+}
+
+int container_list(const char *root, struct container **ret, size_t *n, struct err *e)
+{
+	*ret = NULL;
+	*n = 0;
+	_cleanup_free_ char *dir = xasprintf("%s/containers", root);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : err_sys(e, errno, "list containers");
+	struct container *l = NULL;
+	size_t cnt = 0, alloc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!id_valid(de->d_name))
+			continue;
+		struct container c;
+		if (container_load(root, de->d_name, &c, NULL) < 0)
+			continue; /* being created or removed */
+		if (cnt == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			l = xrealloc(l, alloc * sizeof(*l));
+		}
+		l[cnt++] = c;
+	}
+	closedir(d);
+	*ret = l;
+	*n = cnt;
+	return 0;
+}
+
+int container_lookup(const char *root, const char *what, char **ret_id, struct err *e)
+{
+	const char *name = what[0] == '/' ? what + 1 : what;
+	if (id_valid(what) && record_exists(root, what)) {
+		*ret_id = xstrdup(what);
+		return 0;
+	}
+	/* A name. */
+	if (container_name_check(name, NULL) == 0) {
+		_cleanup_free_ char *p = name_path(root, name);
+		_cleanup_free_ char *owner = NULL;
+		size_t len;
+		if (read_file_at(AT_FDCWD, p, 128, &owner, &len, NULL) == 0 &&
+		    record_exists(root, owner)) {
+			*ret_id = TAKE_PTR(owner);
+			return 0;
+		}
+	}
+	/* A unique id prefix. */
+	size_t pl = strlen(what);
+	if (pl > 0 && pl < CONTAINER_ID_LEN && strspn(what, "0123456789abcdef") == pl) {
+		_cleanup_free_ char *dir = xasprintf("%s/containers", root);
+		DIR *d = opendir(dir);
+		char *found = NULL;
+		bool ambiguous = false;
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (!id_valid(de->d_name) || strncmp(de->d_name, what, pl) != 0 ||
+			    !record_exists(root, de->d_name))
+				continue;
+			if (found)
+				ambiguous = true;
+			else
+				found = xstrdup(de->d_name);
+		}
+		if (d)
+			closedir(d);
+		if (ambiguous) {
+			free(found);
+			return err_set(e, ERR_CONFLICT,
+				       "multiple IDs found with provided prefix: %s", what);
+		}
+		if (found) {
+			*ret_id = found;
+			return 0;
+		}
+	}
+	return err_set(e, ERR_NOT_FOUND, "No such container: %s", what);
+}
+
+int container_delete(const char *root, const char *id, struct err *e)
+{
+	struct container c;
+	if (container_load(root, id, &c, e) < 0)
+		return -1;
+	_cleanup_free_ char *parent = xasprintf("%s/containers", root);
+	_cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+	/* The record first: from then on the container does not exist. */
+	_cleanup_free_ char *rec = xasprintf("%s/container.json", id);
+	if (pfd < 0 || unlinkat(pfd, rec, 0) < 0)
+		r = err_sys(e, errno, "remove container %.12s", id);
+	if (r == 0 && c.name && *c.name)
+		(void)container_name_release(root, c.name, id);
+	if (r == 0 && rm_rf_at(pfd, id, e) < 0)
+		r = err_wrap(e, "remove container %.12s", id);
+	container_clear(&c);
+	return r;
+}

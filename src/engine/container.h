@@ -1,0 +1,64 @@
+/* container.h: a container as the engine keeps it on disk.
+ *
+ * Layout (below <root>, --root moves it):
+ *   containers/<id>/container.json   the record, written atomically
+ *   containers/<id>/lock             one lock per container (flock)
+ *   containers/names/<name>          a name taken: a file holding the id,
+ *                                    made with O_EXCL, so two creates can
+ *                                    never take one name
+ * A record exists once container.json does; a name without a record (a
+ * create killed half-way) is free again (container_name_reserve checks).
+ * What a running container is (pid, exit) is checked against the kernel
+ * by the callers that own processes; the record says what was seen last. */
+#pragma once
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "engine/names.h"
+
+enum container_state {
+	CONTAINER_CREATED,
+	CONTAINER_RUNNING,
+	CONTAINER_PAUSED,
+	CONTAINER_EXITED,
+};
+
+struct container {
+	char id[CONTAINER_ID_LEN + 1];
+	char *name;
+	char *image;	/* the name as given ("busybox") */
+	char *image_id; /* "sha256:..." */
+	char **command; /* what runs, for ps */
+	char **labels;	/* "k", "v" pairs */
+	char *created, *started, *finished; /* RFC 3339, or NULL */
+	enum container_state state;
+	int pid;	/* the init's host pid while running, else 0 */
+	uint64_t pid_start; /* its start time (/proc/<pid>/stat), against reuse */
+	int exit_code;
+	bool auto_remove; /* --rm */
+};
+
+const char *container_state_name(enum container_state s);
+int container_state_parse(const char *s, enum container_state *ret);
+
+/* Write the record (atomically).  The directory is made when missing. */
+int container_save(const char *root, const struct container *c, struct err *e);
+/* Read one record by full id. */
+int container_load(const char *root, const char *id, struct container *c, struct err *e);
+void container_clear(struct container *c);
+
+/* Take `name` for `id` (ERR_CONFLICT with docker's message when another
+ * live container has it) and release it. */
+int container_name_reserve(const char *root, const char *name, const char *id, struct err *e);
+int container_name_release(const char *root, const char *name, const char *id);
+
+/* Every record, in no particular order (*ret is an array of n). */
+int container_list(const char *root, struct container **ret, size_t *n, struct err *e);
+void container_list_free(struct container *l, size_t n);
+
+/* Find by full id, unique id prefix or name; returns the full id. */
+int container_lookup(const char *root, const char *what, char **ret_id, struct err *e);
+
+/* Remove the record, its directory and its name. */
+int container_delete(const char *root, const char *id, struct err *e);
