@@ -37,6 +37,10 @@ int cmd_login(struct global *g, int argc, char **argv);
 int cmd_logout(struct global *g, int argc, char **argv);
 int cmd_save(struct global *g, int argc, char **argv);
 int cmd_load(struct global *g, int argc, char **argv);
+int cmd_create(struct global *g, int argc, char **argv);
+int cmd_ps(struct global *g, int argc, char **argv);
+int cmd_rm(struct global *g, int argc, char **argv);
+int cmd_container(struct global *g, int argc, char **argv);
 
 /* Report e as "berth: <message>" and return EXIT_BERTH. */
 int report(struct err *e);

@@ -19,6 +19,8 @@ static const struct command {
 	command_fn fn;
 	const char *summary;
 } commands[] = {
+	{"container", cmd_container, "manage containers (create, ls, rm)"},
+	{"create", cmd_create, "create a container (not started yet)"},
 	{"history", cmd_history, "show the history of an image"},
 	{"image", cmd_image, "manage images (ls, inspect, import, tag, rm, prune, history, mount)"},
 	{"images", cmd_images, "list images"},
@@ -27,8 +29,10 @@ static const struct command {
 	{"load", cmd_load, "load images from a docker or OCI archive"},
 	{"login", cmd_login, "log in to a registry"},
 	{"logout", cmd_logout, "log out from a registry"},
+	{"ps", cmd_ps, "list containers"},
 	{"pull", cmd_pull, "pull an image from a registry"},
 	{"push", cmd_push, "push an image to a registry"},
+	{"rm", cmd_rm, "remove containers"},
 	{"rmi", cmd_rmi, "remove images"},
 	{"save", cmd_save, "save images to a docker or OCI archive"},
 	{"tag", cmd_tag, "give an image another name"},
@@ -112,6 +116,28 @@ static int dispatch(const struct command *table, size_t n, const char *what, str
 			return table[i].fn(g, argc, argv);
 	log_error("unknown %s \"%s\" (see 'berth --help')", what, argv[0]);
 	return EXIT_BERTH;
+}
+
+static const struct command container_commands[] = {
+	{"create", cmd_create, "create a container"},
+	{"list", cmd_ps, "list containers"},
+	{"ls", cmd_ps, "list containers"},
+	{"ps", cmd_ps, "list containers"},
+	{"rm", cmd_rm, "remove containers"},
+};
+
+int cmd_container(struct global *g, int argc, char **argv)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "Usage: berth container <command>\n\nCommands:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
+			fprintf(f, "  %-10s %s\n", container_commands[i].name,
+				container_commands[i].summary);
+		return argc < 2 ? EXIT_BERTH : 0;
+	}
+	return dispatch(container_commands, ARRAY_SIZE(container_commands), "container command",
+			g, argc - 1, argv + 1);
 }
 
 int cmd_image(struct global *g, int argc, char **argv)

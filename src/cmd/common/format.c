@@ -244,6 +244,8 @@ char *format_ago(const char *rfc3339)
 	double s = difftime(time(NULL), t.tv_sec);
 	if (s < 1)
 		return xstrdup("Less than a second ago");
+	if ((int)s == 1)
+		return xstrdup("1 second ago");
 	if (s < 60)
 		return xasprintf("%d seconds ago", (int)s);
 	double m = s / 60, h = m / 60, d = h / 24;

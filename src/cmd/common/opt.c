@@ -81,7 +81,10 @@ int opt_parse(const struct opt_spec *spec, int argc, char **argv, char ***ret_ar
 			only_args = true;
 			continue;
 		}
-		if (streq(a, "--help") || streq(a, "-h") || streq(a, "-help")) {
+		/* "-h" is help unless the command has a -h of its own (docker's
+		 * run -h HOSTNAME). */
+		if (streq(a, "--help") || streq(a, "-help") ||
+		    (streq(a, "-h") && !find_short(spec, 'h'))) {
 			opt_print_help(NULL, spec);
 			free(args);
 			return 1;

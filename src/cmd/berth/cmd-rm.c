@@ -1,0 +1,40 @@
+/* cmd-rm.c: berth rm (container rm): remove containers. */
+#include <stdio.h>
+
+#include "cmd/berth/commands.h"
+#include "engine/engine.h"
+
+int cmd_rm(struct global *g, int argc, char **argv)
+{
+	bool force = false, volumes = false;
+	const struct opt opts[] = {
+		{"force", 'f', OPT_BOOL, &force, NULL, "remove running containers too"},
+		{"volumes", 'v', OPT_BOOL, &volumes, NULL, "accepted (no anonymous volumes yet)"},
+	};
+	const struct opt_spec spec = {
+		.usage = "rm [options] CONTAINER [CONTAINER...]",
+		.summary = "Remove one or more containers.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 1, SIZE_MAX, &args, &ex))
+		return ex;
+	struct engine en = {.root = g->root, .runroot = g->runroot};
+	int rc = 0;
+	for (char **a = args; *a; a++) {
+		_cleanup_err_ struct err e = ERR_INIT;
+		_cleanup_free_ char *id = NULL;
+		if (engine_remove(&en, *a, force, &id, &e) < 0) {
+			/* -f on a container that does not exist is no error. */
+			if (force && e.kind == ERR_NOT_FOUND)
+				continue;
+			rc = report(&e);
+			continue;
+		}
+		printf("%s\n", *a);
+	}
+	return rc;
+}

@@ -1,0 +1,213 @@
+/* engine.c: see engine.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/strv.h"
+#include "base/time-util.h"
+#include "engine/engine.h"
+#include "image/snapshot.h"
+#include "image/store.h"
+
+static char *holder_of(const char *id)
+{
+	return xasprintf("container-%s", id);
+}
+
+static bool name_taken(const char *name, void *data)
+{
+	const struct engine *en = data;
+	_cleanup_free_ char *id = NULL;
+	return container_lookup(en->root, name, &id, NULL) == 0;
+}
+
+/* What a failed create leaves is undone in reverse order. */
+struct undo {
+	const struct engine *en;
+	struct store *s;
+	char id[CONTAINER_ID_LEN + 1];
+	char *name;	/* reserved */
+	char *image_id; /* held */
+	char *dir;	/* made */
+};
+
+static void undo_all(struct undo *u)
+{
+	if (u->dir) {
+		_cleanup_free_ char *fs = xasprintf("%s/fs", u->dir);
+		(void)snapshot_remove(fs, NULL);
+		(void)rm_rf_at(AT_FDCWD, u->dir, NULL);
+	}
+	if (u->image_id) {
+		_cleanup_free_ char *h = holder_of(u->id);
+		(void)store_release(u->s, u->image_id, h, NULL);
+	}
+	if (u->name)
+		(void)container_name_release(u->en->root, u->name, u->id);
+}
+
+static void undo_clear(struct undo *u)
+{
+	free(u->name);
+	free(u->image_id);
+	free(u->dir);
+}
+
+/* The record: from the moment it is written the container exists. */
+static int save_record(const struct engine *en, const struct engine_create_opts *o,
+		       const struct undo *u, const char *spec, struct err *e)
+{
+	_cleanup_json_ json_t *doc = json_loads(spec, 0, NULL);
+	struct container c = {0};
+	memcpy(c.id, u->id, sizeof(c.id));
+	c.name = u->name;
+	c.image = (char *)o->image;
+	c.image_id = u->image_id;
+	json_t *args = json_object_get(json_object_get(doc, "process"), "args"), *it;
+	size_t k;
+	json_array_foreach(args, k, it)
+		strv_push(&c.command, json_string_value(it));
+	char now[RFC3339_MAX];
+	time_now_rfc3339(now);
+	c.created = now;
+	c.state = CONTAINER_CREATED;
+	for (char **l = o->run.labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+		strv_push(&c.labels, key);
+		strv_push(&c.labels, eq ? eq + 1 : "");
+	}
+	int r = container_save(en->root, &c, e);
+	strv_free(c.command);
+	strv_free(c.labels);
+	return r;
+}
+
+/* The root, the bundle's config.json, the record. */
+static int make_bundle(const struct engine *en, const struct engine_create_opts *o,
+		       const struct store_image *im, struct undo *u, struct err *e)
+{
+	u->dir = xasprintf("%s/containers/%s", en->root, u->id);
+	if (mkdir_p(u->dir, 0700, e) < 0)
+		return -1;
+	_cleanup_free_ char *fs = xasprintf("%s/fs", u->dir);
+	struct snapshot_opts so = {.driver = SNAPSHOT_AUTO};
+	if (snapshot_create(u->s, im, fs, &so, e) < 0)
+		return -1;
+	_cleanup_free_ char *cfg = NULL;
+	size_t len;
+	if (store_blob_read(u->s, im->id, STORE_DOC_MAX, &cfg, &len, e) < 0)
+		return -1;
+	_cleanup_free_ char *rootfs = xasprintf("%s/merged", fs);
+	_cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct spec_run_opts run = o->run;
+	run.id = u->id;
+	run.rootfs = rootfs;
+	run.rootfs_fd = rfd;
+	struct spec_image img = {.config_json = cfg};
+	_cleanup_free_ char *spec = spec_generate(&img, &run, e);
+	if (!spec)
+		return -1;
+	_cleanup_close_ int dfd = open(u->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "container %.12s", u->id);
+	if (write_file_atomic_at(dfd, "config.json", spec, strlen(spec), 0600, 0, e) < 0)
+		return -1;
+	return save_record(en, o, u, spec, e);
+}
+
+static int create_from(const struct engine *en, const struct engine_create_opts *o,
+		       const struct store_image *im, struct undo *u, struct err *e)
+{
+	/* The name, then the hold, then the root. */
+	u->name = o->name ? xstrdup(o->name[0] == '/' ? o->name + 1 : o->name)
+			  : container_name_new(name_taken, (void *)en);
+	if (container_name_reserve(en->root, u->name, u->id, e) < 0) {
+		free(u->name);
+		u->name = NULL;
+		return -1;
+	}
+	_cleanup_free_ char *holder = holder_of(u->id);
+	if (store_hold(u->s, im->id, holder, e) < 0)
+		return -1;
+	u->image_id = xstrdup(im->id);
+	return make_bundle(en, o, im, u, e);
+}
+
+static int create_in_store(const struct engine *en, const struct engine_create_opts *o,
+			   struct undo *u, struct err *e)
+{
+	struct store_index idx;
+	if (store_index_load(u->s, &idx, e) < 0)
+		return -1;
+	_cleanup_err_ struct err fe = ERR_INIT;
+	long i = store_find(&idx, o->image, &fe);
+	int r;
+	if (i < 0 && fe.kind == ERR_NOT_FOUND)
+		r = err_set(e, ERR_NOT_FOUND, "Unable to find image '%s' locally", o->image);
+	else if (i < 0)
+		r = (err_move(e, &fe), -1);
+	else
+		r = create_from(en, o, &idx.images[i], u, e);
+	store_index_clear(&idx);
+	return r;
+}
+
+int engine_create(const struct engine *en, const struct engine_create_opts *o, char **ret_id,
+		  struct err *e)
+{
+	if (o->name && container_name_check(o->name[0] == '/' ? o->name + 1 : o->name, e) < 0)
+		return -1;
+	struct store s;
+	if (store_open(en->root, STORE_ADD, &s, e) < 0)
+		return -1;
+	struct undo u = {.en = en, .s = &s};
+	container_id_new(u.id);
+	int r = create_in_store(en, o, &u, e);
+	if (r < 0)
+		undo_all(&u);
+	else if (ret_id)
+		*ret_id = xstrdup(u.id);
+	undo_clear(&u);
+	store_close(&s);
+	return r;
+}
+
+int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
+		  struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	if (container_load(en->root, id, &c, e) < 0)
+		return -1;
+	if ((c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) && !force) {
+		container_clear(&c);
+		return err_set(e, ERR_CONFLICT,
+			       "You cannot remove a %s container %s. Stop the container before "
+			       "attempting removal or force remove",
+			       container_state_name(c.state), id);
+	}
+	_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, id);
+	int r = snapshot_remove(fs, e);
+	if (r == 0)
+		r = container_delete(en->root, id, e);
+	if (r == 0 && c.image_id) {
+		struct store s;
+		if (store_open(en->root, STORE_READ, &s, NULL) == 0) {
+			_cleanup_free_ char *h = holder_of(id);
+			(void)store_release(&s, c.image_id, h, NULL);
+			store_close(&s);
+		}
+	}
+	container_clear(&c);
+	if (r == 0 && ret_id)
+		*ret_id = TAKE_PTR(id);
+	return r;
+}
