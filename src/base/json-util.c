@@ -306,6 +306,14 @@ int json_get_string_map(json_t *obj, const char *path, const char *key, char ***
 	return 1;
 }
 
+json_t *json_string_array(char *const *v)
+{
+	json_t *a = json_array();
+	for (char *const *p = v; p && *p; p++)
+		json_array_append_new(a, json_string(*p));
+	return a;
+}
+
 char *json_dump_string(const json_t *v, bool pretty)
 {
 	char *s = json_dumps(v, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT));

@@ -51,5 +51,7 @@ int json_get_string_map(json_t *obj, const char *path, const char *key, char ***
 /* Value conversions for array elements. */
 int json_value_u64(json_t *v, const char *path, uint64_t *ret, struct err *e);
 int json_value_i64(json_t *v, const char *path, int64_t *ret, struct err *e);
+/* A JSON array of the strings of a strv (NULL: an empty array). */
+json_t *json_string_array(char *const *v);
 /* Serialise with key order kept; aborts on allocation failure. */
 char *json_dump_string(const json_t *v, bool pretty);

@@ -58,3 +58,17 @@ const char *strv_env_get(char *const *env, const char *key)
 				return *env + k + 1;
 	return NULL;
 }
+
+void strv_remove(char **l, const char *s)
+{
+	if (!l)
+		return;
+	size_t w = 0;
+	for (size_t r = 0; l[r]; r++) {
+		if (!strcmp(l[r], s))
+			free(l[r]);
+		else
+			l[w++] = l[r];
+	}
+	l[w] = NULL;
+}

@@ -13,6 +13,8 @@ void strv_push(char ***l, const char *s);
 /* Append s, taking ownership of it. */
 void strv_consume(char ***l, char *s);
 bool strv_contains(char *const *l, const char *s);
+/* Remove (and free) every entry equal to s; l may be NULL. */
+void strv_remove(char **l, const char *s);
 /* Look up "KEY=value" entries: returns the value part or NULL. */
 const char *strv_env_get(char *const *env, const char *key);
 

@@ -43,14 +43,6 @@ static char *cdir(const char *root, const char *id)
 	return xasprintf("%s/containers/%s", root, id);
 }
 
-static json_t *strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (char **p = v; p && *p; p++)
-		json_array_append_new(a, json_string(*p));
-	return a;
-}
-
 int container_save(const char *root, const struct container *c, struct err *e)
 {
 	if (!id_valid(c->id))
@@ -65,7 +57,7 @@ int container_save(const char *root, const struct container *c, struct err *e)
 		json_object_set_new(o, "image", json_string(c->image));
 	if (c->image_id)
 		json_object_set_new(o, "imageId", json_string(c->image_id));
-	json_object_set_new(o, "command", strv_json(c->command));
+	json_object_set_new(o, "command", json_string_array(c->command));
 	json_t *labels = json_object();
 	for (char **p = c->labels; p && p[0] && p[1]; p += 2)
 		json_object_set_new(labels, p[0], json_string(p[1]));

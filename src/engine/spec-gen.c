@@ -30,14 +30,6 @@ static const char *const docker_caps[] = {
 	NULL,
 };
 
-static json_t *strv_array(char *const *v)
-{
-	json_t *a = json_array();
-	for (char *const *p = v; p && *p; p++)
-		json_array_append_new(a, json_string(*p));
-	return a;
-}
-
 /* An array of strings from JSON into a strv (non-strings skipped). */
 static void json_strv_append(json_t *a, char ***out)
 {
@@ -309,7 +301,7 @@ static int process_section(json_t *doc, json_t *icfg, const struct spec_run_opts
 	}
 	if (!args || !args[0])
 		return err_set(e, ERR_INVALID, "no command specified");
-	json_object_set_new(proc, "args", strv_array(args));
+	json_object_set_new(proc, "args", json_string_array(args));
 
 	/* The user. */
 	struct ids ids = {0};
@@ -357,7 +349,7 @@ static int process_section(json_t *doc, json_t *icfg, const struct spec_run_opts
 	}
 	if (o->tty && !env_has(env, "TERM"))
 		strv_push(&env, "TERM=xterm");
-	json_object_set_new(proc, "env", strv_array(env));
+	json_object_set_new(proc, "env", json_string_array(env));
 	free(ids.home);
 	strv_free(ids.additional);
 

@@ -222,18 +222,6 @@ static int apply_change(json_t *cfg, const char *change, struct err *e)
 	return 0;
 }
 
-int image_apply_change(const char *change, char **cfg_json, struct err *e)
-{
-	_cleanup_json_ json_t *cfg = NULL;
-	if (json_parse_buffer(*cfg_json, strlen(*cfg_json), "config", &cfg, e) < 0)
-		return -1;
-	if (apply_change(cfg, change, e) < 0)
-		return -1;
-	free(*cfg_json);
-	*cfg_json = json_dump_string(cfg, false);
-	return 0;
-}
-
 /* ---- import ---- */
 
 static const char *layer_media_type(int fd)
@@ -268,15 +256,7 @@ static void take_name(struct store_index *idx, const char *name, size_t except)
 	for (size_t i = 0; i < idx->n; i++) {
 		if (i == except)
 			continue;
-		char **names = idx->images[i].names;
-		size_t w = 0;
-		for (size_t r = 0; names[r]; r++) {
-			if (!strcmp(names[r], name))
-				free(names[r]);
-			else
-				names[w++] = names[r];
-		}
-		names[w] = NULL;
+		strv_remove(idx->images[i].names, name);
 	}
 }
 
@@ -460,7 +440,7 @@ struct remove_args {
 	struct store *s;
 	const char *what;
 	bool force;
-	bool prune, prune_all;
+	bool prune_all;
 	char ***report;
 };
 
@@ -487,14 +467,7 @@ static void drop_image(struct store_index *idx, size_t i, char ***report)
 		strv_consume(report, xasprintf("Untagged: %s", f));
 	}
 	strv_consume(report, xasprintf("Deleted: %s", im->id));
-	/* image_clear is the store's; free by hand. */
-	free(im->id);
-	free(im->manifest_digest);
-	free(im->created);
-	free(im->added);
-	strv_free(im->names);
-	strv_free(im->repo_digests);
-	strv_free(im->layers);
+	store_image_clear(im);
 	memmove(im, im + 1, (idx->n - i - 1) * sizeof(*im));
 	idx->n--;
 }
@@ -524,15 +497,7 @@ static int remove_fn(struct store_index *idx, void *data, struct err *e)
 	}
 	if (full && strv_contains(im->names, full)) {
 		if (strv_length(im->names) > 1) {
-			char **names = im->names;
-			size_t w = 0;
-			for (size_t k = 0; names[k]; k++) {
-				if (!strcmp(names[k], full))
-					free(names[k]);
-				else
-					names[w++] = names[k];
-			}
-			names[w] = NULL;
+			strv_remove(im->names, full);
 			_cleanup_free_ char *f = familiar(full);
 			strv_consume(r->report, xasprintf("Untagged: %s", f));
 			return 1;
@@ -576,7 +541,7 @@ static int prune_fn(struct store_index *idx, void *data, struct err *e)
 
 int image_prune(struct store *s, bool all, char ***report, struct err *e)
 {
-	struct remove_args r = {.s = s, .prune = true, .prune_all = all, .report = report};
+	struct remove_args r = {.s = s, .prune_all = all, .report = report};
 	return store_index_edit(s, prune_fn, &r, e);
 }
 
@@ -599,16 +564,12 @@ static int load_config(struct store *s, const struct store_image *im, json_t **r
 	return 0;
 }
 
-static json_t *strv_to_json(char **v, bool make_familiar)
+static json_t *familiar_array(char **v)
 {
 	json_t *a = json_array();
 	for (char **p = v; p && *p; p++) {
-		if (make_familiar) {
-			_cleanup_free_ char *f = familiar(*p);
-			json_array_append_new(a, json_string(f));
-		} else {
-			json_array_append_new(a, json_string(*p));
-		}
+		_cleanup_free_ char *f = familiar(*p);
+		json_array_append_new(a, json_string(f));
 	}
 	return a;
 }
@@ -620,8 +581,8 @@ char *image_inspect_json(struct store *s, const struct store_image *im, struct e
 		return NULL;
 	_cleanup_json_ json_t *o = json_object();
 	json_object_set_new(o, "Id", json_string(im->id));
-	json_object_set_new(o, "RepoTags", strv_to_json(im->names, true));
-	json_object_set_new(o, "RepoDigests", strv_to_json(im->repo_digests, true));
+	json_object_set_new(o, "RepoTags", familiar_array(im->names));
+	json_object_set_new(o, "RepoDigests", familiar_array(im->repo_digests));
 	json_object_set_new(o, "Parent", json_string(""));
 	json_t *hist = json_object_get(cfg, "history");
 	const char *comment = "";
@@ -648,7 +609,7 @@ char *image_inspect_json(struct store *s, const struct store_image *im, struct e
 	json_object_set_new(o, "Size", json_integer((json_int_t)im->size));
 	json_t *rootfs = json_object();
 	json_object_set_new(rootfs, "Type", json_string("layers"));
-	json_object_set_new(rootfs, "Layers", strv_to_json(im->layers, false));
+	json_object_set_new(rootfs, "Layers", json_string_array(im->layers));
 	json_object_set_new(o, "RootFS", rootfs);
 	json_t *meta = json_object();
 	json_object_set_new(meta, "LastTagTime", json_string(im->added ? im->added : ""));

@@ -68,7 +68,3 @@ struct image_history_entry {
 int image_history(struct store *s, const struct store_image *im,
 		  struct image_history_entry **ret, size_t *ret_n, struct err *e);
 void image_history_free(struct image_history_entry *h, size_t n);
-
-/* Parse one docker --change instruction into the config object `cfg`
- * (given as JSON text, returned as new JSON text). */
-int image_apply_change(const char *change, char **cfg_json, struct err *e);

@@ -115,7 +115,7 @@ void store_close(struct store *s)
 
 /* ---- the index ---- */
 
-static void image_clear(struct store_image *im)
+void store_image_clear(struct store_image *im)
 {
 	free(im->id);
 	free(im->manifest_digest);
@@ -130,7 +130,7 @@ static void image_clear(struct store_image *im)
 void store_index_clear(struct store_index *idx)
 {
 	for (size_t i = 0; i < idx->n; i++)
-		image_clear(&idx->images[i]);
+		store_image_clear(&idx->images[i]);
 	free(idx->images);
 	idx->images = NULL;
 	idx->n = 0;
@@ -186,21 +186,13 @@ int store_index_load(struct store *s, struct store_index *ret, struct err *e)
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = json_path_index("images", i);
 		if (parse_image(json_array_get(arr, i), p, &ret->images[ret->n], e) < 0) {
-			image_clear(&ret->images[ret->n]);
+			store_image_clear(&ret->images[ret->n]);
 			store_index_clear(ret);
 			return err_wrap(e, "image store: images.json");
 		}
 		ret->n++;
 	}
 	return 0;
-}
-
-static json_t *strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (char **p = v; p && *p; p++)
-		json_array_append_new(a, json_string(*p));
-	return a;
 }
 
 static int index_save(struct store *s, const struct store_index *idx, struct err *e)
@@ -218,9 +210,9 @@ static int index_save(struct store *s, const struct store_index *idx, struct err
 			json_object_set_new(o, "created", json_string(im->created));
 		if (im->added)
 			json_object_set_new(o, "added", json_string(im->added));
-		json_object_set_new(o, "names", strv_json(im->names));
-		json_object_set_new(o, "repoDigests", strv_json(im->repo_digests));
-		json_object_set_new(o, "layers", strv_json(im->layers));
+		json_object_set_new(o, "names", json_string_array(im->names));
+		json_object_set_new(o, "repoDigests", json_string_array(im->repo_digests));
+		json_object_set_new(o, "layers", json_string_array(im->layers));
 		json_object_set_new(o, "size", json_integer((json_int_t)im->size));
 		json_array_append_new(arr, o);
 	}

@@ -63,6 +63,7 @@ void store_close(struct store *s);
 
 int store_index_load(struct store *s, struct store_index *ret, struct err *e);
 void store_index_clear(struct store_index *idx);
+void store_image_clear(struct store_image *im);
 /* Lock the index, load it, let fn change it, write it back atomically
  * (when fn returns > 0), unlock.  fn returns < 0 (error), 0 (no change)
  * or 1. */
