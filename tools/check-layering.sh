@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Enforce the layering of docs/ARCHITECTURE.md: a file may include headers
 # of its own layer and of the layers below it, never above.
-#   base <- oci <- runtime;  base <- image <- build;
-#   engine: runtime image build oci base;  api: engine + below;  cmd: anything
+#   base <- oci <- runtime <- monitor;  base <- image <- build;
+#   engine: monitor runtime image build oci base;  api: engine + below;  cmd: anything
 set -euo pipefail
 cd "$(dirname "$0")/../src"
 declare -A allowed=(
 	[base]="base"
 	[oci]="base oci"
 	[runtime]="base oci runtime"
+	[monitor]="base oci runtime monitor"
 	[image]="base image"
 	[build]="base image build"
-	[engine]="base oci runtime image build engine"
-	[api]="base oci runtime image build engine api"
+	[engine]="base oci runtime monitor image build engine"
+	[api]="base oci runtime monitor image build engine api"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

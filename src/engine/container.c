@@ -73,6 +73,17 @@ int container_save(const char *root, const struct container *c, struct err *e)
 	json_object_set_new(o, "pidStart", json_integer((json_int_t)c->pid_start));
 	json_object_set_new(o, "exitCode", json_integer(c->exit_code));
 	json_object_set_new(o, "autoRemove", json_boolean(c->auto_remove));
+	json_object_set_new(o, "tty", json_boolean(c->tty));
+	json_object_set_new(o, "interactive", json_boolean(c->interactive));
+	if (c->log_driver)
+		json_object_set_new(o, "logDriver", json_string(c->log_driver));
+	if (c->stop_signal)
+		json_object_set_new(o, "stopSignal", json_string(c->stop_signal));
+	json_object_set_new(o, "stopTimeout", json_integer(c->stop_timeout));
+	if (c->runtime)
+		json_object_set_new(o, "runtime", json_string(c->runtime));
+	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
+	json_object_set_new(o, "monitorStart", json_integer((json_int_t)c->monitor_start));
 	_cleanup_free_ char *text = json_dump_string(o, true);
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -92,6 +103,9 @@ void container_clear(struct container *c)
 	free(c->created);
 	free(c->started);
 	free(c->finished);
+	free(c->log_driver);
+	free(c->stop_signal);
+	free(c->runtime);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -109,7 +123,7 @@ int container_load(const char *root, const char *id, struct container *c, struct
 	if (json_parse_buffer(buf, len, "container.json", &o, e) < 0)
 		return err_wrap(e, "container %.12s", id);
 	_cleanup_free_ char *rid = NULL, *state = NULL;
-	int64_t pid = 0, code = 0;
+	int64_t pid = 0, code = 0, stop_timeout = -1, mpid = 0;
 	uint64_t pstart = 0;
 	json_t *labels = NULL;
 	if (json_get_string(o, "", "id", true, &rid, e) < 0 ||
@@ -125,12 +139,21 @@ int container_load(const char *root, const char *id, struct container *c, struct
 	    json_get_i64(o, "", "pid", false, &pid, e) < 0 ||
 	    json_get_u64(o, "", "pidStart", false, &pstart, e) < 0 ||
 	    json_get_i64(o, "", "exitCode", false, &code, e) < 0 ||
-	    json_get_bool(o, "", "autoRemove", false, &c->auto_remove, e) < 0) {
+	    json_get_bool(o, "", "autoRemove", false, &c->auto_remove, e) < 0 ||
+	    json_get_bool(o, "", "tty", false, &c->tty, e) < 0 ||
+	    json_get_bool(o, "", "interactive", false, &c->interactive, e) < 0 ||
+	    json_get_string(o, "", "logDriver", false, &c->log_driver, e) < 0 ||
+	    json_get_string(o, "", "stopSignal", false, &c->stop_signal, e) < 0 ||
+	    json_get_i64(o, "", "stopTimeout", false, &stop_timeout, e) < 0 ||
+	    json_get_string(o, "", "runtime", false, &c->runtime, e) < 0 ||
+	    json_get_i64(o, "", "monitorPid", false, &mpid, e) < 0 ||
+	    json_get_u64(o, "", "monitorStart", false, &c->monitor_start, e) < 0) {
 		container_clear(c);
 		return err_wrap(e, "container %.12s", id);
 	}
 	if (!streq(rid, id) || container_state_parse(state, &c->state) < 0 || pid < 0 ||
-	    pid > INT32_MAX || code < -1 || code > 255) {
+	    pid > INT32_MAX || code < -1 || code > 255 || mpid < 0 || mpid > INT32_MAX ||
+	    stop_timeout < -1 || stop_timeout > INT32_MAX) {
 		container_clear(c);
 		return err_set(e, ERR_INVALID, "container %.12s: container.json is damaged", id);
 	}
@@ -147,6 +170,8 @@ int container_load(const char *root, const char *id, struct container *c, struct
 	c->pid = (int)pid;
 	c->pid_start = pstart;
 	c->exit_code = (int)code;
+	c->stop_timeout = (int)stop_timeout;
+	c->monitor_pid = (int)mpid;
 	return 0;
 }
 

@@ -37,6 +37,15 @@ struct container {
 	uint64_t pid_start; /* its start time (/proc/<pid>/stat), against reuse */
 	int exit_code;
 	bool auto_remove; /* --rm */
+	/* How it runs (from create) */
+	bool tty, interactive;
+	char *log_driver;  /* json-file, k8s-file or none */
+	char *stop_signal; /* NULL: SIGTERM */
+	int stop_timeout;  /* seconds; -1: docker's 10 */
+	/* The run in progress (from start) */
+	char *runtime;	   /* a runc-compatible binary, NULL: the library */
+	int monitor_pid;
+	uint64_t monitor_start;
 };
 
 const char *container_state_name(enum container_state s);

@@ -11,7 +11,10 @@
 #include "base/strv.h"
 #include "base/time-util.h"
 #include "engine/engine.h"
+#include "engine/internal.h"
 #include "image/snapshot.h"
+#include "monitor/logfile.h"
+#include "base/parse-util.h"
 #include "image/store.h"
 
 static char *holder_of(const char *id)
@@ -76,6 +79,12 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	time_now_rfc3339(now);
 	c.created = now;
 	c.state = CONTAINER_CREATED;
+	c.auto_remove = o->auto_remove;
+	c.interactive = o->interactive;
+	c.tty = o->run.tty;
+	c.log_driver = (char *)(o->log_driver ? o->log_driver : "json-file");
+	c.stop_signal = (char *)o->stop_signal;
+	c.stop_timeout = o->stop_timeout;
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -83,6 +92,7 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		strv_push(&c.labels, eq ? eq + 1 : "");
 	}
 	int r = container_save(en->root, &c, e);
+	c.log_driver = c.stop_signal = NULL;
 	strv_free(c.command);
 	strv_free(c.labels);
 	return r;
@@ -163,6 +173,13 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 {
 	if (o->name && container_name_check(o->name[0] == '/' ? o->name + 1 : o->name, e) < 0)
 		return -1;
+	enum log_driver ld;
+	if (o->log_driver && log_driver_parse(o->log_driver, &ld) < 0)
+		return err_set(e, ERR_INVALID,
+			       "unknown log driver \"%s\" (json-file, k8s-file or none)", o->log_driver);
+	int sig;
+	if (o->stop_signal && parse_signal(o->stop_signal, &sig) < 0)
+		return err_set(e, ERR_INVALID, "invalid signal: %s", o->stop_signal);
 	struct store s;
 	if (store_open(en->root, STORE_ADD, &s, e) < 0)
 		return -1;
@@ -178,6 +195,24 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	return r;
 }
 
+int engine_remove_locked(const struct engine *en, const struct container *c, struct err *e)
+{
+	_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, c->id);
+	_cleanup_free_ char *sd = engine_state_dir(en, c->id);
+	(void)rm_rf_at(AT_FDCWD, sd, NULL);
+	if (snapshot_remove(fs, e) < 0 || container_delete(en->root, c->id, e) < 0)
+		return -1;
+	if (c->image_id) {
+		struct store s;
+		if (store_open(en->root, STORE_READ, &s, NULL) == 0) {
+			_cleanup_free_ char *h = holder_of(c->id);
+			(void)store_release(&s, c->image_id, h, NULL);
+			store_close(&s);
+		}
+	}
+	return 0;
+}
+
 int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
 		  struct err *e)
 {
@@ -185,28 +220,41 @@ int engine_remove(const struct engine *en, const char *what, bool force, char **
 	if (container_lookup(en->root, what, &id, e) < 0)
 		return -1;
 	struct container c;
-	if (container_load(en->root, id, &c, e) < 0)
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
 		return -1;
-	if ((c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) && !force) {
+	bool running = c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED;
+	if (running && !force) {
 		container_clear(&c);
+		close(lk);
 		return err_set(e, ERR_CONFLICT,
 			       "You cannot remove a %s container %s. Stop the container before "
 			       "attempting removal or force remove",
 			       container_state_name(c.state), id);
 	}
-	_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, id);
-	int r = snapshot_remove(fs, e);
-	if (r == 0)
-		r = container_delete(en->root, id, e);
-	if (r == 0 && c.image_id) {
-		struct store s;
-		if (store_open(en->root, STORE_READ, &s, NULL) == 0) {
-			_cleanup_free_ char *h = holder_of(id);
-			(void)store_release(&s, c.image_id, h, NULL);
-			store_close(&s);
+	if (running) {
+		/* Killed, then removed once its monitor is done (never waiting
+		 * with the lock held: the monitor's cleanup takes it). */
+		container_clear(&c);
+		close(lk);
+		if (engine_stop_now(en, id, e) < 0)
+			return -1;
+		if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0) {
+			/* An --rm container went with its run. */
+			if (e && e->kind == ERR_NOT_FOUND) {
+				err_clear(e);
+				if (ret_id)
+					*ret_id = TAKE_PTR(id);
+				return 0;
+			}
+			return -1;
 		}
 	}
+	int r = engine_runtime_forget(en, &c, e);
+	if (r == 0)
+		r = engine_remove_locked(en, &c, e);
 	container_clear(&c);
+	close(lk);
 	if (r == 0 && ret_id)
 		*ret_id = TAKE_PTR(id);
 	return r;

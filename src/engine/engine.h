@@ -1,6 +1,11 @@
 /* engine.h: container operations over the image store and the records:
- * what `berth create`, `rm` and `ps` call.  (Starting containers, with a
- * monitor per container, comes next.) */
+ * what `berth create`, `start`, `stop`, `rm`, `ps`... call.
+ *
+ * A started container has a monitor (src/monitor/monitor.h) that holds its
+ * stdio and outlives the CLI; the record on disk says what the engine last
+ * saw, engine_refresh what is true now (a monitor killed, a reboot).
+ * Every change to a container happens under its lock
+ * (containers/<id>/lock); nothing waits for a container with it held. */
 #pragma once
 
 #include "base/err.h"
@@ -10,11 +15,19 @@
 struct engine {
 	const char *root;    /* persistent state: images, containers */
 	const char *runroot; /* what does not survive a reboot */
+	const char *monitor; /* the berth-monitor binary */
+	const char *self;    /* the berth binary (the monitor's cleanup command) */
+	const char *runtime; /* a runc-compatible binary; NULL: the runtime library */
 };
 
 struct engine_create_opts {
 	const char *image; /* name or id in the store */
 	const char *name;  /* NULL: a generated one */
+	bool auto_remove;  /* --rm */
+	bool interactive;  /* -i: stdin stays open */
+	const char *log_driver;	 /* NULL: json-file */
+	const char *stop_signal; /* NULL: the image's, else SIGTERM */
+	int stop_timeout;	 /* -1: 10 s */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
 	 * filled in by engine_create. */
 	struct spec_run_opts run;
@@ -25,7 +38,69 @@ struct engine_create_opts {
  * and the record.  Everything is undone on failure. */
 int engine_create(const struct engine *en, const struct engine_create_opts *o, char **ret_id,
 		  struct err *e);
-/* Remove a container that is not running (force: also a running one,
- * once stop exists): its root, its hold on the image, its record. */
+/* Remove a container that is not running (force: a running one is
+ * killed first): its root, its hold on the image, its log, its record. */
 int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
 		  struct err *e);
+
+/* What the record says, made true: a running container whose monitor has
+ * written its exit (or that is gone: a monitor killed, a reboot) is
+ * exited.  Returns whether anything changed (the record is not saved). */
+bool engine_refresh(const struct engine *en, struct container *c);
+
+struct engine_start_opts {
+	bool attach;	      /* keep the connection to the monitor */
+	unsigned rows, cols; /* the terminal's size, for -t */
+};
+
+struct engine_started {
+	char *id;
+	int conn;   /* the monitor connection (attach), else -1 */
+	pid_t pid;  /* the init's host pid */
+	bool tty, interactive;
+	bool already_running; /* nothing was done */
+};
+
+/* Start a created or exited container: its monitor creates and starts it
+ * through the runtime.  A command that cannot run is an error of kind
+ * ERR_NOT_FOUND (docker's 127) or ERR_PERMISSION (126). */
+int engine_start(const struct engine *en, const char *what, const struct engine_start_opts *o,
+		 struct engine_started *ret, struct err *e);
+void engine_started_clear(struct engine_started *s);
+
+/* Connect to a running container's monitor (attach); returns the socket. */
+int engine_attach(const struct engine *en, const char *id, struct err *e);
+
+/* Signal the container's processes (the init; with all, every one). */
+int engine_kill(const struct engine *en, const char *what, int sig, char **ret_id, struct err *e);
+/* The stop signal, then after timeout seconds (-1: the container's own)
+ * SIGKILL; returns once its monitor is done (the record says exited). */
+int engine_stop(const struct engine *en, const char *what, int timeout, char **ret_id,
+		struct err *e);
+/* Wait until the container is not running; *ret_code its exit code. */
+int engine_wait(const struct engine *en, const char *what, int *ret_code, struct err *e);
+/* Called by the monitor once the init has exited: delete the runtime's
+ * container, record the exit, remove an --rm container. */
+int engine_cleanup(const struct engine *en, const char *id, struct err *e);
+
+/* The log file of the container and its driver (json-file, k8s-file). */
+char *engine_log_path(const struct engine *en, const struct container *c);
+
+/* A descriptor that becomes readable when the container's run is over
+ * (its monitor's pidfd), or -1 when it is not running. */
+int engine_run_pidfd(const struct container *c);
+
+struct engine_exec_opts {
+	char **args;
+	bool interactive, tty, detach, privileged;
+	char **env; /* KEY=VALUE */
+	const char *user, *workdir;
+};
+/* Run a command in a running container: replaces this process with the
+ * runtime's exec (its exit status is the command's).  Returns only on
+ * error. */
+int engine_exec(const struct engine *en, const char *what, const struct engine_exec_opts *o,
+		struct err *e);
+
+/* docker's inspect object for a container (pretty-printed JSON). */
+char *engine_inspect_json(const struct engine *en, const struct container *c, struct err *e);

@@ -459,6 +459,9 @@ char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,
 	_cleanup_json_ json_t *doc = NULL;
 	if (json_parse_buffer(base, strlen(base), "default spec", &doc, e) < 0)
 		return NULL;
+	/* Nothing docker's run needs is newer than 1.0: the oldest version
+	 * says so to every runtime (crun 1.8 refuses 1.2). */
+	json_object_set_new(doc, "ociVersion", json_string("1.0.2"));
 	_cleanup_json_ json_t *ic = NULL;
 	if (img && img->config_json &&
 	    json_parse_buffer(img->config_json, strlen(img->config_json), "image config", &ic, e) <
@@ -542,4 +545,15 @@ char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,
 	if (!text)
 		abort();
 	return text;
+}
+
+int spec_resolve_user(int rootfd, const char *user, uint32_t *uid, uint32_t *gid, struct err *e)
+{
+	struct ids ids = {0};
+	int r = resolve_user(rootfd, user, NULL, &ids, e);
+	*uid = ids.uid;
+	*gid = ids.gid;
+	free(ids.home);
+	strv_free(ids.additional);
+	return r;
 }

@@ -58,3 +58,8 @@ struct spec_run_opts {
 /* The config.json text (pretty-printed). */
 char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,
 		    struct err *e);
+
+/* A user ("name", "uid", "name:group"...) as numbers, through the root's
+ * /etc/passwd and /etc/group (for exec -u). */
+int spec_resolve_user(int rootfd, const char *user, uint32_t *uid, uint32_t *gid,
+		      struct err *e);

@@ -242,3 +242,16 @@ int snapshot_remove(const char *dir, struct err *e)
 		return err_wrap(e, "snapshot: remove \"%s\"", dir);
 	return 0;
 }
+
+int snapshot_mount(struct store *s, const struct store_image *im, const char *dir,
+		   struct err *e)
+{
+	if (snapshot_ready(dir))
+		return 0;
+	_cleanup_free_ char *drv = xasprintf("%s/driver", dir);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, drv, 64, &buf, &len, e) < 0)
+		return err_wrap(e, "snapshot \"%s\" is incomplete", dir);
+	return mount_overlay(s, im, dir, false, e);
+}

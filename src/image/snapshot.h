@@ -36,3 +36,7 @@ bool snapshot_ready(const char *dir);
 /* Unmount dir/merged (when mounted) and remove dir with everything in it;
  * an absent dir is no error. */
 int snapshot_remove(const char *dir, struct err *e);
+/* Mount dir/merged again where it is not (after a reboot): an overlay
+ * snapshot of im; a copy is always there.  No-op when ready. */
+int snapshot_mount(struct store *s, const struct store_image *im, const char *dir,
+		   struct err *e);

@@ -931,7 +931,16 @@ int runtime_start(const struct runtime_ctx *rt, const char *id, struct err *e)
 		}
 	}
 	if (msg.len) {
-		err_set(e, ERR_IO, "start container \"%s\": %s", id, msg.buf);
+		enum err_kind kind = ERR_IO;
+		const char *text = msg.buf;
+		if (msg.len >= 2 && text[0] == '\001' && text[1] > '0' &&
+		    text[1] <= '0' + ERR_INTERNAL) {
+			kind = (enum err_kind)(text[1] - '0');
+			text += 2;
+		}
+		err_set(e, kind, "start container \"%s\": %s", id, text);
+		if (e && kind == ERR_NOT_FOUND)
+			e->errnum = ENOENT;
 		goto out;
 	}
 	if (rec.has_hooks) {

@@ -459,6 +459,8 @@ int runtime_exec(const struct runtime_ctx *rt, const struct runtime_exec_opts *o
 			err_set(e, m.value > 0 && m.value <= ERR_INTERNAL ? (enum err_kind)m.value
 									   : ERR_INTERNAL,
 				"%s", m.payload);
+			if (e)
+				e->errnum = m.aux;
 			r = -1;
 		}
 		sync_msg_clear(&m);

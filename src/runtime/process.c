@@ -55,8 +55,12 @@ _noreturn_ static void fail(struct init_state *s, struct err *e)
 {
 	if (s->to_parent)
 		(void)sync_send_error(s->report_fd, e);
-	else if (s->report_fd >= 0)
+	else if (s->report_fd >= 0) {
+		/* The kind first (SOH, a digit): `start` passes it on. */
+		char head[2] = {'\001', (char)('0' + (int)e->kind)};
+		(void)write_all(s->report_fd, head, sizeof(head));
 		(void)write_all(s->report_fd, err_msg(e), strlen(err_msg(e)));
+	}
 	else
 		dprintf(STDERR_FILENO, "berth-runtime: %s\n", err_msg(e));
 	_exit(1);

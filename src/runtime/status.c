@@ -187,6 +187,13 @@ static uint64_t stat_of(pid_t pid, char *state)
 
 uint64_t proc_start_time(pid_t pid) { return stat_of(pid, NULL); }
 
+bool proc_alive(pid_t pid, uint64_t start)
+{
+	char st = 0;
+	uint64_t t = pid > 0 ? stat_of(pid, &st) : 0;
+	return t != 0 && (!start || t == start) && st != 'Z' && st != 'X';
+}
+
 enum container_status record_status(int dirfd, const struct container_record *r)
 {
 	if (r->pid <= 0)

@@ -59,3 +59,5 @@ enum container_status record_status(int dirfd, const struct container_record *r)
 char *owner_name(uid_t uid);
 /* Start time of pid, 0 when it does not exist. */
 uint64_t proc_start_time(pid_t pid);
+/* Whether pid is alive (not a zombie) and started at start (0: any). */
+bool proc_alive(pid_t pid, uint64_t start);

@@ -1,4 +1,5 @@
 /* cmd-exec.c: `berth-runtime exec`: a new process in a running container. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "base/log.h"
@@ -56,7 +57,14 @@ int cmd_exec(struct global *g, int argc, char **argv)
 	o.caps = caps;
 	_cleanup_err_ struct err e = ERR_INIT;
 	int status = 0;
-	if (runtime_exec(&g->rt, &o, &status, &e) < 0)
-		return report(&e);
+	if (runtime_exec(&g->rt, &o, &status, &e) < 0) {
+		/* A command not found or not executable: the shell's codes
+		 * (docker and podman exec give them too). */
+		int code = e.kind == ERR_NOT_FOUND && e.errnum == ENOENT ? 127
+			   : e.kind == ERR_PERMISSION && e.errnum == EACCES ? 126
+									    : 0;
+		int r = report(&e);
+		return code ? code : r;
+	}
 	return status;
 }

@@ -1,8 +1,13 @@
-/* cmd-create.c: berth create (container create): a container from an
- * image, not started. */
+/* cmd-create.c: berth create and berth run: a container from an image;
+ * run starts it and, in the foreground, stays attached until it exits. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "base/fd-util.h"
 
 #include "base/parse-util.h"
 #include "base/strv.h"
@@ -26,99 +31,229 @@ static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e
 	return 0;
 }
 
-int cmd_create(struct global *g, int argc, char **argv)
+struct create_cli {
+	struct engine_create_opts o;
+	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
+	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
+	const char *stop_timeout, *cidfile, *pull, *runtime;
+	bool detach, sig_proxy;
+};
+
+static void create_cli_clear(struct create_cli *c)
 {
-	struct engine_create_opts o = {0};
-	struct spec_run_opts *r = &o.run;
-	_cleanup_strv_ char **env = NULL, **labels = NULL, **cap_add = NULL, **cap_drop = NULL,
-			    **group_add = NULL, **security = NULL;
-	const char *entrypoint = NULL, *memory = NULL, *memory_swap = NULL, *cpus = NULL,
-		   *cpu_shares = NULL, *pids = NULL, *shm = NULL, *name = NULL;
-	bool interactive = false, rm = false;
+	strv_free(c->env);
+	strv_free(c->labels);
+	strv_free(c->cap_add);
+	strv_free(c->cap_drop);
+	strv_free(c->group_add);
+	strv_free(c->security);
+	free(c->args);
+}
+
+/* The options of create and run (run has -d and --sig-proxy more). */
+static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c, int *ret_exit)
+{
+	struct engine_create_opts *o = &c->o;
+	struct spec_run_opts *r = &o->run;
+	c->sig_proxy = true;
 	const struct opt opts[] = {
-		{"name", 0, OPT_STRING, &name, "NAME", "the container's name"},
-		{"env", 'e', OPT_STRV, &env, "KEY=VALUE", "set an environment variable"},
+		{"name", 0, OPT_STRING, &c->name, "NAME", "the container's name"},
+		{"env", 'e', OPT_STRV, &c->env, "KEY=VALUE", "set an environment variable"},
 		{"workdir", 'w', OPT_STRING, &r->workdir, "DIR", "the working directory"},
 		{"user", 'u', OPT_STRING, &r->user, "USER[:GROUP]", "the user to run as"},
-		{"group-add", 0, OPT_STRV, &group_add, "GROUP", "an additional group"},
-		{"entrypoint", 0, OPT_STRING, &entrypoint, "CMD", "replace the image's entrypoint"},
+		{"group-add", 0, OPT_STRV, &c->group_add, "GROUP", "an additional group"},
+		{"entrypoint", 0, OPT_STRING, &c->entrypoint, "CMD", "replace the image's entrypoint"},
 		{"hostname", 'h', OPT_STRING, &r->hostname, "NAME", "the container's hostname"},
-		{"label", 'l', OPT_STRV, &labels, "KEY=VALUE", "a label"},
+		{"label", 'l', OPT_STRV, &c->labels, "KEY=VALUE", "a label"},
 		{"tty", 't', OPT_BOOL, &r->tty, NULL, "allocate a terminal"},
-		{"interactive", 'i', OPT_BOOL, &interactive, NULL, "keep stdin open"},
+		{"interactive", 'i', OPT_BOOL, &o->interactive, NULL, "keep stdin open"},
 		{"read-only", 0, OPT_BOOL, &r->read_only, NULL, "a read-only root filesystem"},
 		{"privileged", 0, OPT_BOOL, &r->privileged, NULL, "every capability and device"},
-		{"cap-add", 0, OPT_STRV, &cap_add, "CAP", "add a capability"},
-		{"cap-drop", 0, OPT_STRV, &cap_drop, "CAP", "drop a capability"},
-		{"security-opt", 0, OPT_STRV, &security, "OPT", "no-new-privileges"},
+		{"cap-add", 0, OPT_STRV, &c->cap_add, "CAP", "add a capability"},
+		{"cap-drop", 0, OPT_STRV, &c->cap_drop, "CAP", "drop a capability"},
+		{"security-opt", 0, OPT_STRV, &c->security, "OPT", "no-new-privileges"},
 		{"network", 0, OPT_STRING, &r->network, "NET", "none (default) or host"},
-		{"memory", 'm', OPT_STRING, &memory, "BYTES", "memory limit"},
-		{"memory-swap", 0, OPT_STRING, &memory_swap, "BYTES", "memory + swap limit (-1: none)"},
-		{"cpus", 0, OPT_STRING, &cpus, "N", "number of CPUs"},
-		{"cpu-shares", 'c', OPT_STRING, &cpu_shares, "N", "CPU shares (relative weight)"},
+		{"memory", 'm', OPT_STRING, &c->memory, "BYTES", "memory limit"},
+		{"memory-swap", 0, OPT_STRING, &c->memory_swap, "BYTES",
+		 "memory + swap limit (-1: none)"},
+		{"cpus", 0, OPT_STRING, &c->cpus, "N", "number of CPUs"},
+		{"cpu-shares", 'c', OPT_STRING, &c->cpu_shares, "N", "CPU shares (relative weight)"},
 		{"cpuset-cpus", 0, OPT_STRING, &r->cpuset_cpus, "LIST", "CPUs to run on (0-3,5)"},
-		{"pids-limit", 0, OPT_STRING, &pids, "N", "process limit (-1: none)"},
-		{"shm-size", 0, OPT_STRING, &shm, "BYTES", "size of /dev/shm"},
-		{"rm", 0, OPT_BOOL, &rm, NULL, "remove the container when it exits"},
+		{"pids-limit", 0, OPT_STRING, &c->pids, "N", "process limit (-1: none)"},
+		{"shm-size", 0, OPT_STRING, &c->shm, "BYTES", "size of /dev/shm"},
+		{"rm", 0, OPT_BOOL, &o->auto_remove, NULL, "remove the container when it exits"},
+		{"log-driver", 0, OPT_STRING, &o->log_driver, "DRIVER",
+		 "json-file (default), k8s-file or none"},
+		{"stop-signal", 0, OPT_STRING, &o->stop_signal, "SIGNAL", "signal to stop it"},
+		{"stop-timeout", 0, OPT_STRING, &c->stop_timeout, "SECONDS",
+		 "time to stop before SIGKILL (default 10)"},
+		{"cidfile", 0, OPT_STRING, &c->cidfile, "FILE", "write the container's id to FILE"},
+		{"pull", 0, OPT_STRING, &c->pull, "POLICY", "missing (default) or never"},
+		{"runtime", 0, OPT_STRING, &c->runtime, "PATH", "a runc-compatible runtime"},
+		{"detach", 'd', OPT_BOOL, &c->detach, NULL, "run in the background, print its id"},
+		{"sig-proxy", 0, OPT_BOOL, &c->sig_proxy, NULL,
+		 "pass signals to the container (default true)"},
 	};
 	const struct opt_spec spec = {
-		.usage = "create [options] IMAGE [COMMAND] [ARG...]",
-		.summary = "Create a new container.",
+		.usage = is_run ? "run [options] IMAGE [COMMAND] [ARG...]"
+				: "create [options] IMAGE [COMMAND] [ARG...]",
+		.summary = is_run ? "Create and start a new container from an image."
+				  : "Create a new container.",
 		.opts = opts,
-		.n_opts = ARRAY_SIZE(opts),
+		.n_opts = ARRAY_SIZE(opts) - (is_run ? 0 : 2),
 		.stop_after = 1,
 	};
-	_cleanup_free_ char **args = NULL;
-	int ex;
-	if (parse_or_exit(&spec, argc, argv, 1, SIZE_MAX, &args, &ex))
-		return ex;
+	if (parse_or_exit(&spec, argc, argv, 1, SIZE_MAX, &c->args, ret_exit))
+		return -1;
 	_cleanup_err_ struct err e = ERR_INIT;
-	int64_t shm_size = 0, pl = 0;
-	if (size_opt("--memory", memory, &r->memory, &e) < 0 ||
-	    size_opt("--memory-swap", memory_swap, &r->memory_swap, &e) < 0 ||
-	    size_opt("--shm-size", shm, &shm_size, &e) < 0)
-		return report(&e);
+	int64_t shm_size = 0, pl = 0, st = -1;
+	o->stop_timeout = -1;
+	if (size_opt("--memory", c->memory, &r->memory, &e) < 0 ||
+	    size_opt("--memory-swap", c->memory_swap, &r->memory_swap, &e) < 0 ||
+	    size_opt("--shm-size", c->shm, &shm_size, &e) < 0)
+		goto bad;
 	r->shm_size = shm_size > 0 ? (uint64_t)shm_size : 0;
-	if (cpus) {
+	if (c->cpus) {
 		char *end;
-		r->cpus = strtod(cpus, &end);
-		if (end == cpus || *end || r->cpus <= 0)
-			return err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--cpus\" flag",
-				       cpus),
-			       report(&e);
+		r->cpus = strtod(c->cpus, &end);
+		if (end == c->cpus || *end || r->cpus <= 0) {
+			err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--cpus\" flag", c->cpus);
+			goto bad;
+		}
 	}
-	if (cpu_shares && parse_u64(cpu_shares, &r->cpu_shares) < 0)
-		return err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--cpu-shares\" flag",
-			       cpu_shares),
-		       report(&e);
-	if (pids && (parse_i64(pids, &pl) < 0 || pl < -1))
-		return err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--pids-limit\" flag",
-			       pids),
-		       report(&e);
+	if (c->cpu_shares && parse_u64(c->cpu_shares, &r->cpu_shares) < 0) {
+		err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--cpu-shares\" flag",
+			c->cpu_shares);
+		goto bad;
+	}
+	if (c->pids && (parse_i64(c->pids, &pl) < 0 || pl < -1)) {
+		err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--pids-limit\" flag",
+			c->pids);
+		goto bad;
+	}
+	if (c->stop_timeout && (parse_i64(c->stop_timeout, &st) < 0 || st < -1 || st > INT32_MAX)) {
+		err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--stop-timeout\" flag",
+			c->stop_timeout);
+		goto bad;
+	}
+	o->stop_timeout = (int)st;
+	if (c->pull && !streq(c->pull, "missing") && !streq(c->pull, "never")) {
+		err_set(&e, ERR_INVALID, "invalid pull policy \"%s\" (missing or never)", c->pull);
+		goto bad;
+	}
 	r->pids_limit = pl;
-	for (char **so = security; so && *so; so++) {
+	for (char **so = c->security; so && *so; so++) {
 		if (streq(*so, "no-new-privileges") || streq(*so, "no-new-privileges:true") ||
-		    streq(*so, "no-new-privileges=true"))
+		    streq(*so, "no-new-privileges=true")) {
 			r->no_new_privileges = true;
-		else
-			return err_set(&e, ERR_UNSUPPORTED, "--security-opt \"%s\" is not supported yet",
-				       *so),
-			       report(&e);
+		} else {
+			err_set(&e, ERR_UNSUPPORTED, "--security-opt \"%s\" is not supported yet", *so);
+			goto bad;
+		}
 	}
-	o.image = args[0];
-	o.name = name;
-	r->args = args[1] ? args + 1 : NULL;
-	r->entrypoint_set = entrypoint != NULL;
-	r->entrypoint = entrypoint;
-	r->env = env;
-	r->labels = labels;
-	r->cap_add = cap_add;
-	r->cap_drop = cap_drop;
-	r->group_add = group_add;
-	struct engine en = {.root = g->root, .runroot = g->runroot};
+	o->image = c->args[0];
+	o->name = c->name;
+	r->args = c->args[1] ? c->args + 1 : NULL;
+	r->entrypoint_set = c->entrypoint != NULL;
+	r->entrypoint = c->entrypoint;
+	r->env = c->env;
+	r->labels = c->labels;
+	r->cap_add = c->cap_add;
+	r->cap_drop = c->cap_drop;
+	r->group_add = c->group_add;
+	return 0;
+bad:
+	*ret_exit = report(&e);
+	return -1;
+}
+
+static int write_cidfile(const char *path, const char *id, struct err *e)
+{
+	/* docker refuses an existing file: two containers, one file. */
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return err_set(e, ERR_EXISTS, "container ID file found, make sure the other "
+					      "container isn't running or delete %s", path);
+	if (fd < 0)
+		return err_sys(e, errno, "--cidfile \"%s\"", path);
+	if (write_all(fd, id, strlen(id)) < 0)
+		return err_sys(e, errno, "--cidfile \"%s\"", path);
+	return 0;
+}
+
+static int create_container(struct global *g, struct create_cli *c, char **ret_id, struct err *e)
+{
+	if (c->cidfile && access(c->cidfile, F_OK) == 0)
+		return write_cidfile(c->cidfile, "", e);
+	if (engine_create(&g->en, &c->o, ret_id, e) < 0)
+		return -1;
+	if (c->cidfile && write_cidfile(c->cidfile, *ret_id, e) < 0) {
+		(void)engine_remove(&g->en, *ret_id, true, NULL, NULL);
+		free(*ret_id);
+		*ret_id = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_create(struct global *g, int argc, char **argv)
+{
+	struct create_cli c = {0};
+	int ex;
+	if (create_parse(false, argc, argv, &c, &ex) < 0) {
+		create_cli_clear(&c);
+		return ex;
+	}
+	_cleanup_err_ struct err e = ERR_INIT;
 	_cleanup_free_ char *id = NULL;
-	if (engine_create(&en, &o, &id, &e) < 0)
+	int r = create_container(g, &c, &id, &e);
+	create_cli_clear(&c);
+	if (r < 0)
 		return report(&e);
 	printf("%s\n", id);
 	return 0;
+}
+
+int cmd_run(struct global *g, int argc, char **argv)
+{
+	struct create_cli c = {0};
+	int ex;
+	if (create_parse(true, argc, argv, &c, &ex) < 0) {
+		create_cli_clear(&c);
+		return ex;
+	}
+	if (c.runtime)
+		g->en.runtime = c.runtime;
+	_cleanup_err_ struct err e = ERR_INIT;
+	_cleanup_free_ char *id = NULL;
+	bool tty = c.o.run.tty, detach = c.detach, sig_proxy = c.sig_proxy;
+	bool rm = c.o.auto_remove, in = c.o.interactive;
+	int r = create_container(g, &c, &id, &e);
+	create_cli_clear(&c);
+	if (r < 0)
+		return report(&e);
+	if (tty && in && !detach && !isatty(0)) {
+		(void)engine_remove(&g->en, id, true, NULL, NULL);
+		err_set(&e, ERR_INVALID, "the input device is not a TTY");
+		return report(&e);
+	}
+	struct engine_start_opts so = {.attach = !detach};
+	if (tty)
+		terminal_size(&so.rows, &so.cols);
+	struct engine_started st;
+	if (engine_start(&g->en, id, &so, &st, &e) < 0) {
+		/* Not started: an --rm container goes, another stays created. */
+		if (rm)
+			(void)engine_remove(&g->en, id, true, NULL, NULL);
+		return report_start(&e);
+	}
+	if (detach) {
+		printf("%s\n", id);
+		engine_started_clear(&st);
+		return 0;
+	}
+	int code = attach_run(&g->en, id, st.conn, st.pid, tty, in, sig_proxy, &e);
+	st.conn = -1;
+	engine_started_clear(&st);
+	return code < 0 ? report(&e) : code;
 }

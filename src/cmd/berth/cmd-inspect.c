@@ -10,6 +10,7 @@
 #include "cmd/common/format.h"
 #include "image/image.h"
 #include "image/store.h"
+#include "engine/engine.h"
 
 /* --format on inspect: each top-level field of the object as a string. */
 static int print_formatted(const char *fmt, const char *json_text, struct err *e)
@@ -40,7 +41,21 @@ static int print_formatted(const char *fmt, const char *json_text, struct err *e
 	return r;
 }
 
-static int inspect_images(struct global *g, char **names, const char *fmt)
+/* Each object in a JSON array, indented as docker does. */
+static void print_in_array(const char *text, bool *first)
+{
+	printf("%s\n    ", *first ? "[" : ",");
+	for (const char *c = text; *c; c++) {
+		putchar(*c);
+		if (*c == '\n')
+			fputs("    ", stdout);
+	}
+	*first = false;
+}
+
+/* Images, in an array that *first says is open or not. */
+static int inspect_images_in(struct global *g, char **names, const char *fmt, bool *first,
+			     const char *what)
 {
 	_cleanup_err_ struct err e = ERR_INIT;
 	struct store s;
@@ -52,14 +67,11 @@ static int inspect_images(struct global *g, char **names, const char *fmt)
 		return report(&e);
 	}
 	int rc = 0;
-	bool first = true;
-	if (!fmt)
-		printf("[");
 	for (char **n = names; *n; n++) {
 		long i = store_find(&idx, *n, &e);
 		if (i < 0) {
 			err_clear(&e);
-			err_set(&e, ERR_NOT_FOUND, "no such image: %s", *n);
+			err_set(&e, ERR_NOT_FOUND, "no such %s: %s", what, *n);
 			rc = report(&e);
 			continue;
 		}
@@ -73,20 +85,19 @@ static int inspect_images(struct global *g, char **names, const char *fmt)
 				rc = report(&e);
 			continue;
 		}
-		/* Indent the object inside the array as docker does. */
-		printf("%s\n    ", first ? "" : ",");
-		for (const char *c = text; *c; c++) {
-			putchar(*c);
-			if (*c == '\n')
-				fputs("    ", stdout);
-		}
-		first = false;
+		print_in_array(text, first);
 	}
 	if (!fmt)
-		printf("%s]\n", first ? "" : "\n");
+		printf("%s]\n", *first ? "[" : "\n");
 	store_index_clear(&idx);
 	store_close(&s);
 	return rc;
+}
+
+static int inspect_images(struct global *g, char **names, const char *fmt)
+{
+	bool first = true;
+	return inspect_images_in(g, names, fmt, &first, "image");
 }
 
 int cmd_image_inspect(struct global *g, int argc, char **argv)
@@ -127,12 +138,64 @@ int cmd_inspect(struct global *g, int argc, char **argv)
 	int ex;
 	if (parse_or_exit(&spec, argc, argv, 1, SIZE_MAX, &args, &ex))
 		return ex;
-	if (type && !streq(type, "image")) {
+	if (type && !streq(type, "image") && !streq(type, "container")) {
 		_cleanup_err_ struct err e = ERR_INIT;
-		err_set(&e, ERR_INVALID, "--type \"%s\": only image objects exist so far", type);
+		err_set(&e, ERR_INVALID, "--type \"%s\": image or container", type);
 		return report(&e);
 	}
-	return inspect_images(g, args, fmt);
+	if (type && streq(type, "image"))
+		return inspect_images(g, args, fmt);
+	/* Containers first, as docker: a name is a container's when one has
+	 * it, else an image's. */
+	int rc = 0;
+	bool first = true;
+	_cleanup_free_ char **images = NULL;
+	size_t n_images = 0, n = 0;
+	while (args[n])
+		n++;
+	images = xcalloc(n + 1, sizeof(*images));
+	for (char **a = args; *a; a++) {
+		_cleanup_err_ struct err e = ERR_INIT;
+		_cleanup_free_ char *id = NULL;
+		if (container_lookup(g->en.root, *a, &id, &e) < 0) {
+			if (type || e.kind != ERR_NOT_FOUND)
+				rc = report(&e);
+			else
+				images[n_images++] = *a;
+			continue;
+		}
+		struct container c;
+		if (container_load(g->en.root, id, &c, &e) < 0) {
+			rc = report(&e);
+			continue;
+		}
+		engine_refresh(&g->en, &c);
+		_cleanup_free_ char *text = engine_inspect_json(&g->en, &c, &e);
+		container_clear(&c);
+		if (!text) {
+			rc = report(&e);
+			continue;
+		}
+		if (fmt) {
+			if (print_formatted(fmt, text, &e) < 0)
+				rc = report(&e);
+			continue;
+		}
+		print_in_array(text, &first);
+	}
+	if (!fmt && !first) {
+		if (n_images == 0) {
+			printf("\n]\n");
+			return rc;
+		}
+	}
+	if (n_images) {
+		int r = inspect_images_in(g, images, fmt, &first, "object");
+		rc = rc ? rc : r;
+	} else if (!fmt) {
+		printf("%s]\n", first ? "[" : "\n");
+	}
+	return rc;
 }
 
 static int print_history(struct image_history_entry *h, size_t n, bool quiet, bool no_trunc,

@@ -1,4 +1,5 @@
 /* cmd-ps.c: berth ps (container ls): the containers. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "cmd/berth/commands.h"
 #include "cmd/common/format.h"
 #include "engine/container.h"
+#include "image/reference.h"
 
 static int created_cmp(const void *a, const void *b)
 {
@@ -39,13 +41,98 @@ static char *status_of(const struct container *c)
 	return xstrdup("Unknown");
 }
 
-static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
-		const char *fmt, struct err *e)
+/* One --filter KEY=VALUE against a container. */
+static bool filter_one(const struct container *c, const char *key, const char *val)
 {
+	if (streq(key, "status"))
+		return streq(val, container_state_name(c->state));
+	if (streq(key, "id"))
+		return strncmp(c->id, val, strlen(val)) == 0;
+	if (streq(key, "name")) {
+		/* A regular expression, as docker's. */
+		regex_t re;
+		if (regcomp(&re, val, REG_EXTENDED | REG_NOSUB) != 0)
+			return false;
+		bool m = c->name && regexec(&re, c->name, 0, NULL, 0) == 0;
+		regfree(&re);
+		return m;
+	}
+	if (streq(key, "label")) {
+		const char *eq = strchr(val, '=');
+		size_t klen = eq ? (size_t)(eq - val) : strlen(val);
+		for (char **l = c->labels; l && l[0] && l[1]; l += 2)
+			if (strlen(l[0]) == klen && !strncmp(l[0], val, klen) &&
+			    (!eq || streq(l[1], eq + 1)))
+				return true;
+		return false;
+	}
+	if (streq(key, "ancestor")) {
+		if (c->image && (streq(c->image, val) || image_name_is_short_for(val, c->image) ||
+				 image_name_is_short_for(c->image, val)))
+			return true;
+		const char *hex = strncmp(val, "sha256:", 7) == 0 ? val + 7 : val;
+		return c->image_id && strlen(hex) >= 4 && !strncmp(c->image_id + 7, hex, strlen(hex));
+	}
+	return false;
+}
+
+static bool filter_key(const struct container *c, const char *f, size_t klen)
+{
+	_cleanup_free_ char *key = xstrndup(f, klen);
+	return filter_one(c, key, f + klen + 1);
+}
+
+/* Filters with the same key: any; different keys: all. */
+static bool filter_match(const struct container *c, char **filters)
+{
+	for (char **f = filters; f && *f; f++) {
+		const char *eq = strchr(*f, '=');
+		size_t klen = (size_t)(eq - *f);
+		bool any = false;
+		for (char **g = filters; g && *g; g++)
+			if (!strncmp(*g, *f, klen + 1) && filter_key(c, *g, klen))
+				any = true;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static int filters_check(char **filters, struct err *e)
+{
+	static const char *const keys[] = {"status", "id", "name", "label", "ancestor"};
+	for (char **f = filters; f && *f; f++) {
+		const char *eq = strchr(*f, '=');
+		bool ok = false;
+		for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++)
+			ok |= strlen(keys[i]) == (size_t)(eq - *f) && !strncmp(*f, keys[i], strlen(keys[i]));
+		if (!ok)
+			return err_set(e, ERR_INVALID, "invalid filter \"%s\"", *f);
+		if (!strncmp(*f, "status=", 7)) {
+			enum container_state st;
+			if (container_state_parse(eq + 1, &st) < 0)
+				return err_set(e, ERR_INVALID, "invalid filter \"%s\": status is created, "
+							       "running, paused or exited", *f);
+		}
+	}
+	return 0;
+}
+
+static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
+		const char *fmt, char **filters, struct err *e)
+{
+	if (filters_check(filters, e) < 0)
+		return -1;
 	struct container *l;
 	size_t n;
 	if (container_list(g->root, &l, &n, e) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++)
+		engine_refresh(&g->en, &l[i]);
+	/* A filter on the status shows the stopped ones too. */
+	for (char **f = filters; f && *f; f++)
+		if (!strncmp(*f, "status=", 7) && !streq(*f, "status=running"))
+			all = true;
 	if (n > 1)
 		qsort(l, n, sizeof(*l), created_cmp);
 	const char *def = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.Status}}\t{{."
@@ -60,6 +147,8 @@ static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct container *c = &l[i];
 		if (!all && last <= 0 && c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
+			continue;
+		if (!filter_match(c, filters))
 			continue;
 		if (last > 0 && shown >= (size_t)last)
 			break;
@@ -94,8 +183,9 @@ static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
 
 int cmd_ps(struct global *g, int argc, char **argv)
 {
-	bool all = false, quiet = false, no_trunc = false, latest = false;
+	bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
 	const char *fmt = NULL, *last = NULL;
+	_cleanup_strv_ char **filters = NULL;
 	const struct opt opts[] = {
 		{"all", 'a', OPT_BOOL, &all, NULL, "all containers (default: running ones)"},
 		{"quiet", 'q', OPT_BOOL, &quiet, NULL, "only ids"},
@@ -103,6 +193,9 @@ int cmd_ps(struct global *g, int argc, char **argv)
 		{"last", 'n', OPT_STRING, &last, "N", "the N last created containers"},
 		{"latest", 'l', OPT_BOOL, &latest, NULL, "the last created container"},
 		{"format", 0, OPT_STRING, &fmt, "FORMAT", "table, json or a Go template"},
+		{"filter", 'f', OPT_STRV, &filters, "KEY=VALUE",
+		 "status, name (a regular expression), label, ancestor, id"},
+		{"size", 's', OPT_BOOL, &size, NULL, "accepted"},
 	};
 	const struct opt_spec spec = {
 		.usage = "ps [options]",
@@ -120,5 +213,5 @@ int cmd_ps(struct global *g, int argc, char **argv)
 	if (last && (parse_int(last, &n) < 0))
 		return err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"-n\" flag", last),
 		       report(&e);
-	return list(g, all, quiet, no_trunc, n, fmt, &e) < 0 ? report(&e) : 0;
+	return list(g, all, quiet, no_trunc, n, fmt, filters, &e) < 0 ? report(&e) : 0;
 }

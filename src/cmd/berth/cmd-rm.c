@@ -22,12 +22,11 @@ int cmd_rm(struct global *g, int argc, char **argv)
 	int ex;
 	if (parse_or_exit(&spec, argc, argv, 1, SIZE_MAX, &args, &ex))
 		return ex;
-	struct engine en = {.root = g->root, .runroot = g->runroot};
 	int rc = 0;
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
 		_cleanup_free_ char *id = NULL;
-		if (engine_remove(&en, *a, force, &id, &e) < 0) {
+		if (engine_remove(&g->en, *a, force, &id, &e) < 0) {
 			/* -f on a container that does not exist is no error. */
 			if (force && e.kind == ERR_NOT_FOUND)
 				continue;

@@ -9,12 +9,14 @@
 
 #include "base/err.h"
 #include "cmd/common/opt.h"
+#include "engine/engine.h"
 
 #define EXIT_BERTH 125
 
 struct global {
 	const char *root;    /* persistent state: images, containers */
 	const char *runroot; /* state that does not survive a reboot */
+	struct engine en;    /* the same, absolute, with the helper binaries */
 };
 
 typedef int (*command_fn)(struct global *g, int argc, char **argv);
@@ -41,6 +43,28 @@ int cmd_create(struct global *g, int argc, char **argv);
 int cmd_ps(struct global *g, int argc, char **argv);
 int cmd_rm(struct global *g, int argc, char **argv);
 int cmd_container(struct global *g, int argc, char **argv);
+int cmd_run(struct global *g, int argc, char **argv);
+int cmd_start(struct global *g, int argc, char **argv);
+int cmd_stop(struct global *g, int argc, char **argv);
+int cmd_restart(struct global *g, int argc, char **argv);
+int cmd_kill(struct global *g, int argc, char **argv);
+int cmd_wait(struct global *g, int argc, char **argv);
+int cmd_logs(struct global *g, int argc, char **argv);
+int cmd_exec(struct global *g, int argc, char **argv);
+int cmd_attach(struct global *g, int argc, char **argv);
+int cmd_container_cleanup(struct global *g, int argc, char **argv);
+
+/* Attached to a container's monitor (conn): its output to ours, our stdin
+ * to it (with stdin_open), signals passed on (sig_proxy), the terminal
+ * raw and its size followed (tty).  Returns the container's exit code, or
+ * -1 with e set when the monitor went away without one. */
+int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, bool tty,
+	       bool stdin_open, bool sig_proxy, struct err *e);
+/* Our terminal's size (0 when stdin is no terminal). */
+void terminal_size(unsigned *rows, unsigned *cols);
+/* The exit status for an engine error: docker's 125, or 126 / 127 for a
+ * command that cannot be run or is not found. */
+int report_start(struct err *e);
 
 /* Report e as "berth: <message>" and return EXIT_BERTH. */
 int report(struct err *e);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -19,24 +20,33 @@ static const struct command {
 	command_fn fn;
 	const char *summary;
 } commands[] = {
-	{"container", cmd_container, "manage containers (create, ls, rm)"},
+	{"attach", cmd_attach, "attach to a running container's input and output"},
+	{"container", cmd_container, "manage containers (run, ls, stop, rm...)"},
 	{"create", cmd_create, "create a container (not started yet)"},
+	{"exec", cmd_exec, "run a command in a running container"},
 	{"history", cmd_history, "show the history of an image"},
 	{"image", cmd_image, "manage images (ls, inspect, import, tag, rm, prune, history, mount)"},
 	{"images", cmd_images, "list images"},
 	{"import", cmd_import, "import a root filesystem tarball as an image"},
-	{"inspect", cmd_inspect, "show low-level information on images"},
+	{"inspect", cmd_inspect, "show low-level information on containers and images"},
+	{"kill", cmd_kill, "send a signal to running containers"},
 	{"load", cmd_load, "load images from a docker or OCI archive"},
 	{"login", cmd_login, "log in to a registry"},
 	{"logout", cmd_logout, "log out from a registry"},
+	{"logs", cmd_logs, "show a container's output"},
 	{"ps", cmd_ps, "list containers"},
 	{"pull", cmd_pull, "pull an image from a registry"},
 	{"push", cmd_push, "push an image to a registry"},
+	{"restart", cmd_restart, "restart containers"},
 	{"rm", cmd_rm, "remove containers"},
 	{"rmi", cmd_rmi, "remove images"},
+	{"run", cmd_run, "run a command in a new container"},
 	{"save", cmd_save, "save images to a docker or OCI archive"},
+	{"start", cmd_start, "start containers"},
+	{"stop", cmd_stop, "stop running containers"},
 	{"tag", cmd_tag, "give an image another name"},
 	{"version", cmd_version, "show the version"},
+	{"wait", cmd_wait, "wait for containers to exit, print their exit codes"},
 };
 
 static const struct command image_commands[] = {
@@ -101,6 +111,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nGlobal options:\n"
 		   "  --root DIR              persistent state (default " DEFAULT_ROOT ")\n"
 		   "  --runroot DIR           runtime state (default " DEFAULT_RUNROOT ")\n"
+		   "  --runtime PATH          run containers with this runc-compatible binary\n"
+		   "                          (default: Berth's runtime, in the monitor)\n"
 		   "  --log-level LEVEL       error, warn, info or debug\n"
 		   "  -D, --debug             debug messages\n"
 		   "  -v, --version           print the version\n"
@@ -119,11 +131,22 @@ static int dispatch(const struct command *table, size_t n, const char *what, str
 }
 
 static const struct command container_commands[] = {
+	{"attach", cmd_attach, "attach to a running container"},
+	{"cleanup", cmd_container_cleanup, NULL},
 	{"create", cmd_create, "create a container"},
+	{"exec", cmd_exec, "run a command in a running container"},
+	{"inspect", cmd_inspect, "show low-level information on containers"},
+	{"kill", cmd_kill, "send a signal to running containers"},
 	{"list", cmd_ps, "list containers"},
+	{"logs", cmd_logs, "show a container's output"},
 	{"ls", cmd_ps, "list containers"},
 	{"ps", cmd_ps, "list containers"},
+	{"restart", cmd_restart, "restart containers"},
 	{"rm", cmd_rm, "remove containers"},
+	{"run", cmd_run, "run a command in a new container"},
+	{"start", cmd_start, "start containers"},
+	{"stop", cmd_stop, "stop running containers"},
+	{"wait", cmd_wait, "wait for containers to exit"},
 };
 
 int cmd_container(struct global *g, int argc, char **argv)
@@ -132,8 +155,9 @@ int cmd_container(struct global *g, int argc, char **argv)
 		FILE *f = argc < 2 ? stderr : stdout;
 		fprintf(f, "Usage: berth container <command>\n\nCommands:\n");
 		for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
-			fprintf(f, "  %-10s %s\n", container_commands[i].name,
-				container_commands[i].summary);
+			if (container_commands[i].summary)
+				fprintf(f, "  %-10s %s\n", container_commands[i].name,
+					container_commands[i].summary);
 		return argc < 2 ? EXIT_BERTH : 0;
 	}
 	return dispatch(container_commands, ARRAY_SIZE(container_commands), "container command",
@@ -160,16 +184,45 @@ int cmd_version(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+static char *absolute(const char *p)
+{
+	if (p[0] == '/')
+		return xstrdup(p);
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return xstrdup(p);
+	return xasprintf("%s/%s", cwd, p);
+}
+
+/* The engine over the global options: absolute paths (the monitor runs
+ * elsewhere), the helper binaries next to ours. */
+static void engine_setup(struct global *g, const char *runtime, char **owned)
+{
+	static char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(self, '/');
+	g->en.root = owned[0] = absolute(g->root);
+	g->en.runroot = owned[1] = absolute(g->runroot);
+	g->en.self = self;
+	const char *mon = getenv("BERTH_MONITOR");
+	g->en.monitor = owned[2] = mon ? xstrdup(mon)
+				       : xasprintf("%.*s/berth-monitor",
+						   slash ? (int)(slash - self) : 1, slash ? self : ".");
+	g->en.runtime = runtime && *runtime ? runtime : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("berth");
 	signal(SIGPIPE, SIG_IGN);
 	struct global g = {.root = DEFAULT_ROOT, .runroot = DEFAULT_RUNROOT};
-	const char *log_level = NULL;
+	const char *log_level = NULL, *runtime = NULL;
 	bool debug = false, version = false;
 	const struct opt gopts[] = {
 		{"root", 0, OPT_STRING, &g.root, "DIR", "persistent state"},
 		{"runroot", 0, OPT_STRING, &g.runroot, "DIR", "runtime state"},
+		{"runtime", 0, OPT_STRING, &runtime, "PATH", "a runc-compatible runtime"},
 		{"log-level", 'l', OPT_STRING, &log_level, "LEVEL", "log level"},
 		{"debug", 'D', OPT_BOOL, &debug, NULL, "debug messages"},
 		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},
@@ -202,9 +255,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BERTH;
 	}
+	char *owned[3] = {NULL, NULL, NULL};
+	engine_setup(&g, runtime, owned);
 	char **cmdv = argv;
 	while (*cmdv != rest[0])
 		cmdv++;
 	int cmdc = argc - (int)(cmdv - argv);
-	return dispatch(commands, ARRAY_SIZE(commands), "command", &g, cmdc, cmdv);
+	int rc = dispatch(commands, ARRAY_SIZE(commands), "command", &g, cmdc, cmdv);
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
+		free(owned[i]);
+	return rc;
 }

@@ -67,6 +67,81 @@ int format_init(struct format *f, const char *spec, const char *def, struct err 
 	return 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A value as Go's templates print it: "[a b]", "map[k:v]", "<no value>". */
+static void go_print(struct strbuf *out, json_t *v)
+{
+	if (json_is_string(v)) {
+		strbuf_addstr(out, json_string_value(v));
+	} else if (json_is_null(v)) {
+		strbuf_addstr(out, "<no value>");
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *it;
+		strbuf_addch(out, '[');
+		json_array_foreach(v, i, it)
+		{
+			if (i)
+				strbuf_addch(out, ' ');
+			go_print(out, it);
+		}
+		strbuf_addch(out, ']');
+	} else if (json_is_object(v)) {
+		/* Go prints maps in key order. */
+		_cleanup_strv_ char **keys = NULL;
+		const char *k;
+		json_t *it;
+		json_object_foreach(v, k, it)
+			strv_push(&keys, k);
+		size_t n = 0;
+		while (keys && keys[n])
+			n++;
+		if (n > 1)
+			qsort(keys, n, sizeof(*keys), str_cmp);
+		strbuf_addstr(out, "map[");
+		for (size_t i = 0; i < n; i++) {
+			strbuf_addf(out, "%s%s:", i ? " " : "", keys[i]);
+			go_print(out, json_object_get(v, keys[i]));
+		}
+		strbuf_addch(out, ']');
+	} else {
+		_cleanup_free_ char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		strbuf_addstr(out, text);
+	}
+}
+
+/* A value inside a JSON field: ".State.Pid" (top "State", then "Pid"):
+ * strings as they are, numbers and booleans as text, the rest as JSON
+ * (and everything as JSON with "json"). */
+static int render_path(struct strbuf *out, const char *field, const char *dot, bool json,
+		       char *const *row, struct err *e)
+{
+	_cleanup_free_ char *top = xstrndup(field, (size_t)(dot - field));
+	bool is_json = false;
+	const char *v = row_get(row, top, &is_json);
+	if (!v || !is_json)
+		return err_set(e, ERR_INVALID, "--format: unknown field \"%s\"", field);
+	_cleanup_json_ json_t *root = json_loads(v, JSON_DECODE_ANY, NULL);
+	json_t *cur = root;
+	_cleanup_free_ char *rest = xstrdup(dot + 1);
+	char *save = NULL;
+	for (char *k = strtok_r(rest, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
+		cur = json_is_object(cur) ? json_object_get(cur, k) : NULL;
+	if (!cur)
+		return err_set(e, ERR_INVALID, "--format: unknown field \"%s\"", field);
+	if (json) {
+		_cleanup_free_ char *text = json_dumps(cur, JSON_ENCODE_ANY | JSON_COMPACT);
+		strbuf_addstr(out, text);
+	} else {
+		go_print(out, cur);
+	}
+	return 0;
+}
+
 /* One action's text, trimmed: ".Repository", "json .", "json .Labels". */
 static int render_action(struct strbuf *out, const char *act, size_t len, char *const *row,
 			 struct err *e)
@@ -98,6 +173,9 @@ static int render_action(struct strbuf *out, const char *act, size_t len, char *
 	}
 	if (field[0] != '.')
 		return err_set(e, ERR_INVALID, "--format: unsupported action \"{{%s}}\"", a);
+	const char *dot = strchr(field + 1, '.');
+	if (dot)
+		return render_path(out, field + 1, dot, json, row, e);
 	bool is_json = false;
 	const char *v = row_get(row, field + 1, &is_json);
 	if (!v)

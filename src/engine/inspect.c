@@ -1,0 +1,111 @@
+/* inspect.c: a container as docker's inspect shows it. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/strv.h"
+#include "engine/engine.h"
+#include "engine/internal.h"
+
+static json_t *str_or_empty(const char *s)
+{
+	return json_string(s ? s : "");
+}
+
+/* Config from the bundle's config.json: what runs, as docker names it. */
+static json_t *config_of(const struct engine *en, const struct container *c, json_t *spec)
+{
+	json_t *proc = json_object_get(spec, "process");
+	json_t *cfg = json_object();
+	json_object_set(cfg, "Hostname",
+			json_object_get(spec, "hostname") ? json_object_get(spec, "hostname")
+							  : json_string(""));
+	json_t *user = json_object_get(proc, "user");
+	json_object_set_new(cfg, "User",
+			    json_sprintf("%lld:%lld",
+					 (long long)json_integer_value(json_object_get(user, "uid")),
+					 (long long)json_integer_value(json_object_get(user, "gid"))));
+	json_object_set_new(cfg, "Tty", json_boolean(c->tty));
+	json_object_set_new(cfg, "OpenStdin", json_boolean(c->interactive));
+	json_object_set(cfg, "Env",
+			json_object_get(proc, "env") ? json_object_get(proc, "env") : json_array());
+	json_object_set_new(cfg, "Cmd", json_string_array(c->command));
+	json_object_set_new(cfg, "Image", str_or_empty(c->image));
+	json_object_set(cfg, "WorkingDir",
+			json_object_get(proc, "cwd") ? json_object_get(proc, "cwd") : json_string("/"));
+	json_t *labels = json_object();
+	for (char **l = c->labels; l && l[0] && l[1]; l += 2)
+		json_object_set_new(labels, l[0], json_string(l[1]));
+	json_object_set_new(cfg, "Labels", labels);
+	json_object_set_new(cfg, "StopSignal", json_string(c->stop_signal ? c->stop_signal
+									 : "SIGTERM"));
+	json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout >= 0 ? c->stop_timeout
+										  : 10));
+	(void)en;
+	return cfg;
+}
+
+char *engine_inspect_json(const struct engine *en, const struct container *c, struct err *e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/config.json", en->root, c->id);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	_cleanup_json_ json_t *spec = NULL;
+	if (read_file_at(AT_FDCWD, path, 4u << 20, &text, &len, e) < 0 ||
+	    json_parse_buffer(text, len, "config.json", &spec, e) < 0)
+		return NULL;
+	_cleanup_json_ json_t *o = json_object();
+	bool running = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED;
+	json_object_set_new(o, "Id", json_string(c->id));
+	json_object_set_new(o, "Created", str_or_empty(c->created));
+	json_object_set_new(o, "Path", json_string(c->command && c->command[0] ? c->command[0] : ""));
+	json_t *args = json_array();
+	for (char **a = c->command && c->command[0] ? c->command + 1 : NULL; a && *a; a++)
+		json_array_append_new(args, json_string(*a));
+	json_object_set_new(o, "Args", args);
+	json_t *st = json_object();
+	json_object_set_new(st, "Status", json_string(container_state_name(c->state)));
+	json_object_set_new(st, "Running", json_boolean(running));
+	json_object_set_new(st, "Paused", json_boolean(c->state == CONTAINER_PAUSED));
+	json_object_set_new(st, "Restarting", json_false());
+	json_object_set_new(st, "OOMKilled", json_false());
+	json_object_set_new(st, "Dead", json_false());
+	json_object_set_new(st, "Pid", json_integer(running ? c->pid : 0));
+	json_object_set_new(st, "ExitCode", json_integer(c->exit_code));
+	json_object_set_new(st, "Error", json_string(""));
+	json_object_set_new(st, "StartedAt",
+			    json_string(c->started ? c->started : "0001-01-01T00:00:00Z"));
+	json_object_set_new(st, "FinishedAt",
+			    json_string(c->finished ? c->finished : "0001-01-01T00:00:00Z"));
+	json_object_set_new(o, "State", st);
+	json_object_set_new(o, "Image", str_or_empty(c->image_id));
+	_cleanup_free_ char *log = engine_log_path(en, c);
+	json_object_set_new(o, "LogPath", json_string(log));
+	json_object_set_new(o, "Name", json_sprintf("/%s", c->name ? c->name : ""));
+	json_object_set_new(o, "RestartCount", json_integer(0));
+	json_object_set_new(o, "Driver", json_string("overlay"));
+	json_object_set_new(o, "Platform", json_string("linux"));
+	json_t *hc = json_object();
+	json_object_set_new(hc, "AutoRemove", json_boolean(c->auto_remove));
+	json_t *lc = json_object();
+	json_object_set_new(lc, "Type", json_string(c->log_driver ? c->log_driver : "json-file"));
+	json_object_set_new(lc, "Config", json_object());
+	json_object_set_new(hc, "LogConfig", lc);
+	json_object_set_new(hc, "Runtime", json_string(c->runtime ? c->runtime : "berth"));
+	json_object_set_new(o, "HostConfig", hc);
+	json_t *gd = json_object();
+	json_t *gdd = json_object();
+	json_object_set_new(gdd, "MergedDir",
+			    json_sprintf("%s/containers/%s/fs/merged", en->root, c->id));
+	json_object_set_new(gdd, "UpperDir", json_sprintf("%s/containers/%s/fs/upper", en->root, c->id));
+	json_object_set_new(gdd, "WorkDir", json_sprintf("%s/containers/%s/fs/work", en->root, c->id));
+	json_object_set_new(gd, "Name", json_string("overlay"));
+	json_object_set_new(gd, "Data", gdd);
+	json_object_set_new(o, "GraphDriver", gd);
+	json_object_set_new(o, "Mounts", json_array());
+	json_object_set_new(o, "Config", config_of(en, c, spec));
+	json_object_set_new(o, "NetworkSettings", json_object());
+	return json_dump_string(o, true);
+}

@@ -1,0 +1,748 @@
+/* lifecycle.c: starting, signalling, stopping and cleaning up containers
+ * (see engine.h).  The monitor does the running; this file spawns it,
+ * reads what it reports and keeps the record truthful. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fd-util.h"
+#include "base/fs-util.h"
+#include "base/lock.h"
+#include "base/parse-util.h"
+#include "base/strv.h"
+#include "base/time-util.h"
+#include "engine/engine.h"
+#include "engine/internal.h"
+#include "image/snapshot.h"
+#include "image/store.h"
+#include "monitor/protocol.h"
+#include "runtime/runtime.h"
+#include "runtime/status.h"
+
+/* The exit code recorded when nobody saw the exit (a monitor killed, a
+ * reboot), as docker does. */
+#define EXIT_UNKNOWN 255
+
+char *engine_state_dir(const struct engine *en, const char *id)
+{
+	return xasprintf("%s/containers/%s", en->runroot, id);
+}
+
+/* A program installed next to the monitor. */
+static char *helper_path(const struct engine *en, const char *name)
+{
+	const char *slash = strrchr(en->monitor, '/');
+	return xasprintf("%.*s/%s", slash ? (int)(slash - en->monitor) : 1,
+			 slash ? en->monitor : ".", name);
+}
+
+static char *runtime_root(const struct engine *en, const char *runtime)
+{
+	if (!runtime)
+		return xasprintf("%s/runtime", en->runroot);
+	const char *base = strrchr(runtime, '/');
+	return xasprintf("%s/runtime-%s", en->runroot, base ? base + 1 : runtime);
+}
+
+char *engine_log_path(const struct engine *en, const struct container *c)
+{
+	bool k8s = c->log_driver && streq(c->log_driver, "k8s-file");
+	return xasprintf("%s/containers/%s/%s%s", en->root, c->id, c->id,
+			 k8s ? ".log" : "-json.log");
+}
+
+int engine_lock(const struct engine *en, const char *id, struct err *e)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", en->root, id);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return err_set(e, ERR_NOT_FOUND, "No such container: %s", id);
+	if (dfd < 0)
+		return err_sys(e, errno, "container %.12s", id);
+	return lock_path_at(dfd, "lock", LOCK_MODE_EXCLUSIVE, e);
+}
+
+int engine_lock_load(const struct engine *en, const char *id, struct container *c, int *ret_lock,
+		     bool *ret_changed, struct err *e)
+{
+	int lk = engine_lock(en, id, e);
+	if (lk < 0)
+		return -1;
+	if (container_load(en->root, id, c, e) < 0) {
+		close(lk);
+		/* Removed while we waited for the lock. */
+		_cleanup_free_ char *path = xasprintf("%s/containers/%s/container.json", en->root, id);
+		if (access(path, F_OK) < 0 && errno == ENOENT) {
+			err_clear(e);
+			return err_set(e, ERR_NOT_FOUND, "No such container: %s", id);
+		}
+		return -1;
+	}
+	bool changed = engine_refresh(en, c);
+	if (ret_changed)
+		*ret_changed = changed;
+	*ret_lock = lk;
+	return 0;
+}
+
+/* "<code>\n<finished>\n" from the monitor. */
+static int read_exit(const struct engine *en, const char *id, int *code, char **finished)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/exit", en->runroot, id);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, 256, &text, &len, NULL) < 0)
+		return -1;
+	char *nl = strchr(text, '\n');
+	if (!nl)
+		return -1;
+	*nl = '\0';
+	int64_t v;
+	if (parse_i64(text, &v) < 0 || v < 0 || v > 255)
+		return -1;
+	*code = (int)v;
+	char *end = strchr(nl + 1, '\n');
+	if (end)
+		*end = '\0';
+	*finished = xstrdup(nl + 1);
+	return 0;
+}
+
+static void set_exited(struct container *c, int code, char *finished)
+{
+	c->state = CONTAINER_EXITED;
+	c->exit_code = code;
+	free(c->finished);
+	if (finished) {
+		c->finished = finished;
+	} else {
+		char now[RFC3339_MAX];
+		time_now_rfc3339(now);
+		c->finished = xstrdup(now);
+	}
+	c->pid = 0;
+	c->pid_start = 0;
+	c->monitor_pid = 0;
+	c->monitor_start = 0;
+}
+
+bool engine_refresh(const struct engine *en, struct container *c)
+{
+	if (c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
+		return false;
+	int code;
+	char *finished;
+	if (read_exit(en, c->id, &code, &finished) == 0) {
+		set_exited(c, code, finished);
+		return true;
+	}
+	if (proc_alive(c->pid, c->pid_start) || proc_alive(c->monitor_pid, c->monitor_start))
+		return false;
+	set_exited(c, EXIT_UNKNOWN, NULL);
+	return true;
+}
+
+/* ---- the runtime, in the library or a binary ---- */
+
+static int run_runtime(const char *runtime, const char *root, char **args, struct err *e)
+{
+	char *argv[16];
+	size_t n = 0;
+	argv[n++] = (char *)runtime;
+	argv[n++] = (char *)"--root";
+	argv[n++] = (char *)root;
+	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(e, errno, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(e, errno, "wait for %s", runtime);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return err_set(e, ERR_INTERNAL, "%s %s failed", runtime, args[0]);
+	return 0;
+}
+
+/* Delete what the runtime keeps of the container (its state, cgroup);
+ * none is no error. */
+int engine_runtime_forget(const struct engine *en, const struct container *c, struct err *e)
+{
+	_cleanup_free_ char *root = runtime_root(en, c->runtime);
+	if (c->runtime) {
+		_cleanup_free_ char *state = xasprintf("%s/%s", root, c->id);
+		if (access(state, F_OK) < 0)
+			return 0;
+		char *args[] = {(char *)"delete", (char *)"--force", (char *)c->id, NULL};
+		return run_runtime(c->runtime, root, args, e);
+	}
+	struct runtime_ctx rt = {.root = root};
+	_cleanup_err_ struct err de = ERR_INIT;
+	if (runtime_delete(&rt, c->id, true, &de) < 0 && de.kind != ERR_NOT_FOUND) {
+		err_move(e, &de);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- start ---- */
+
+/* The monitor's root mount may be gone (a reboot): mount it again. */
+static int ensure_root(const struct engine *en, const struct container *c, struct err *e)
+{
+	_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, c->id);
+	if (snapshot_ready(fs))
+		return 0;
+	struct store s;
+	if (store_open(en->root, STORE_READ, &s, e) < 0)
+		return -1;
+	struct store_index idx;
+	int r = store_index_load(&s, &idx, e);
+	if (r == 0) {
+		long i = c->image_id ? store_find(&idx, c->image_id, e) : -1;
+		if (i < 0)
+			r = err_wrap(e, "the image of container %.12s", c->id);
+		else
+			r = snapshot_mount(&s, &idx.images[i], fs, e);
+		store_index_clear(&idx);
+	}
+	store_close(&s);
+	return r;
+}
+
+struct spawn {
+	const struct engine *en;
+	const struct container *c;
+	const struct engine_start_opts *o;
+	char *state_dir, *rt_root, *bundle, *log_path;
+};
+
+_noreturn_ static void exec_monitor(const struct spawn *sp, int ctl)
+{
+	const struct container *c = sp->c;
+	char size[32] = "";
+	if (sp->o->rows && sp->o->cols)
+		snprintf(size, sizeof(size), "%ux%u", sp->o->rows, sp->o->cols);
+	_cleanup_strv_ char **argv = NULL;
+	strv_consume(&argv, helper_path(sp->en, "berth-launch"));
+	strv_push(&argv, "--id");
+	strv_push(&argv, c->id);
+	strv_push(&argv, "--bundle");
+	strv_push(&argv, sp->bundle);
+	strv_push(&argv, "--runtime-root");
+	strv_push(&argv, sp->rt_root);
+	strv_push(&argv, "--state-dir");
+	strv_push(&argv, sp->state_dir);
+	strv_push(&argv, "--monitor");
+	strv_push(&argv, sp->en->monitor);
+	if (sp->en->runtime) {
+		strv_push(&argv, "--runtime");
+		strv_push(&argv, sp->en->runtime);
+	}
+	strv_push(&argv, "--log-driver");
+	strv_push(&argv, c->log_driver ? c->log_driver : "json-file");
+	strv_push(&argv, "--log-path");
+	strv_push(&argv, sp->log_path);
+	if (c->tty)
+		strv_push(&argv, "--tty");
+	if (c->interactive)
+		strv_push(&argv, "--stdin");
+	if (size[0]) {
+		strv_push(&argv, "--console-size");
+		strv_push(&argv, size);
+	}
+	strv_push(&argv, "--ctl-fd");
+	strv_push(&argv, "3");
+	strv_push(&argv, "--");
+	strv_push(&argv, sp->en->self);
+	strv_push(&argv, "--root");
+	strv_push(&argv, sp->en->root);
+	strv_push(&argv, "--runroot");
+	strv_push(&argv, sp->en->runroot);
+	strv_push(&argv, "container");
+	strv_push(&argv, "cleanup");
+	strv_push(&argv, c->id);
+	/* A session of its own (no terminal's signals), stdio on /dev/null
+	 * (a caller reading our output to its end must not wait for it),
+	 * nothing else of ours open. */
+	(void)setsid();
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(ctl, 3) < 0)
+		_exit(125);
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(125);
+	(void)close_range(4, ~0U, 0);
+	execv(argv[0], argv);
+	_exit(125);
+}
+
+/* The monitor's report: 'S' and the pid, or 'F' and the error. */
+static int read_report(int ctl, pid_t *pid, struct err *e)
+{
+	char msg[4200];
+	ssize_t n;
+	do
+		n = recv(ctl, msg, sizeof(msg) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return err_set(e, ERR_INTERNAL, "the container's monitor exited without a word");
+	msg[n] = '\0';
+	if (msg[0] == MON_STARTED) {
+		int64_t v;
+		if (parse_i64(msg + 1, &v) < 0 || v <= 0 || v > INT32_MAX)
+			return err_set(e, ERR_INTERNAL, "the monitor sent a bad pid");
+		*pid = (pid_t)v;
+		return 0;
+	}
+	int kind = ERR_INTERNAL, errnum = 0, off = 0;
+	if (msg[0] != MON_FAILED || sscanf(msg + 1, "%d %d %n", &kind, &errnum, &off) < 2)
+		return err_set(e, ERR_INTERNAL, "the monitor sent a bad report");
+	if (kind <= ERR_OK || kind > ERR_INTERNAL)
+		kind = ERR_INTERNAL;
+	err_set(e, (enum err_kind)kind, "%s", msg + 1 + off);
+	if (e)
+		e->errnum = errnum;
+	return -1;
+}
+
+static int spawn_monitor(struct spawn *sp, struct engine_started *ret, struct err *e)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(e, errno, "socketpair");
+	pid_t mon = fork();
+	if (mon < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return err_sys(e, errno, "fork");
+	}
+	if (mon == 0) {
+		close(sv[0]);
+		exec_monitor(sp, sv[1]);
+	}
+	close(sv[1]);
+	pid_t pid = 0;
+	if (read_report(sv[0], &pid, e) < 0) {
+		close(sv[0]);
+		/* It reported its failure and exits; one that said nothing is
+		 * broken. */
+		if (e && e->kind == ERR_INTERNAL)
+			(void)kill(mon, SIGKILL);
+		while (waitpid(mon, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
+	ret->conn = sv[0];
+	ret->pid = pid;
+	struct container *c = (struct container *)sp->c;
+	c->monitor_pid = (int)mon;
+	c->monitor_start = proc_start_time(mon);
+	return 0;
+}
+
+static int start_locked(const struct engine *en, struct container *c,
+			const struct engine_start_opts *o, struct engine_started *ret, struct err *e)
+{
+	if (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED) {
+		ret->already_running = true;
+		return 0;
+	}
+	if (ensure_root(en, c, e) < 0 || engine_runtime_forget(en, c, e) < 0)
+		return -1;
+	/* A runtime other than the one of the last run may start it now. */
+	free(c->runtime);
+	c->runtime = en->runtime ? xstrdup(en->runtime) : NULL;
+	struct spawn sp = {
+		.en = en,
+		.c = c,
+		.o = o,
+		.state_dir = engine_state_dir(en, c->id),
+		.rt_root = runtime_root(en, en->runtime),
+		.bundle = xasprintf("%s/containers/%s", en->root, c->id),
+		.log_path = engine_log_path(en, c),
+	};
+	int r = 0;
+	if (mkdir_p(sp.state_dir, 0700, e) < 0)
+		r = -1;
+	if (r == 0) {
+		_cleanup_free_ char *exitf = xasprintf("%s/exit", sp.state_dir);
+		(void)unlink(exitf);
+		r = spawn_monitor(&sp, ret, e);
+	}
+	if (r == 0) {
+		char now[RFC3339_MAX];
+		time_now_rfc3339(now);
+		c->state = CONTAINER_RUNNING;
+		c->pid = ret->pid;
+		c->pid_start = proc_start_time(ret->pid);
+		free(c->started);
+		c->started = xstrdup(now);
+		free(c->finished);
+		c->finished = NULL;
+		c->exit_code = 0;
+		r = container_save(en->root, c, e);
+		if (r < 0) {
+			/* Not recorded: it must not run unseen. */
+			(void)kill(ret->pid, SIGKILL);
+			close(ret->conn);
+			ret->conn = -1;
+		}
+	} else {
+		(void)rm_rf_at(AT_FDCWD, sp.state_dir, NULL);
+	}
+	free(sp.state_dir);
+	free(sp.rt_root);
+	free(sp.bundle);
+	free(sp.log_path);
+	return r;
+}
+
+int engine_start(const struct engine *en, const char *what, const struct engine_start_opts *o,
+		 struct engine_started *ret, struct err *e)
+{
+	*ret = (struct engine_started){.conn = -1};
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
+		return -1;
+	int r = start_locked(en, &c, o, ret, e);
+	ret->tty = c.tty;
+	ret->interactive = c.interactive;
+	if (ret->already_running)
+		ret->pid = c.pid;
+	container_clear(&c);
+	close(lk);
+	if (r < 0)
+		return -1;
+	if (!o->attach && ret->conn >= 0) {
+		close(ret->conn);
+		ret->conn = -1;
+	}
+	ret->id = TAKE_PTR(id);
+	return 0;
+}
+
+void engine_started_clear(struct engine_started *s)
+{
+	free(s->id);
+	if (s->conn >= 0)
+		close(s->conn);
+	*s = (struct engine_started){.conn = -1};
+}
+
+int engine_attach(const struct engine *en, const char *id, struct err *e)
+{
+	_cleanup_free_ char *dir = engine_state_dir(en, id);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_set(e, ERR_CONFLICT, "container %.12s is not running", id);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_set(e, ERR_CONFLICT, "container %.12s is not running", id);
+	return TAKE_FD(fd);
+}
+
+/* ---- signals, stop, wait ---- */
+
+static int pidfd_of(pid_t pid, uint64_t start)
+{
+	if (pid <= 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -1;
+	/* Opened, then checked: the pid cannot be reused while we hold it. */
+	if (!proc_alive(pid, start)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int signal_init(const struct container *c, int sig, struct err *e)
+{
+	_cleanup_close_ int fd = pidfd_of(c->pid, c->pid_start);
+	if (fd < 0 || syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0) {
+		if (fd >= 0 && errno != ESRCH)
+			return err_sys(e, errno, "signal container %.12s", c->id);
+		return err_set(e, ERR_CONFLICT, "container %s is not running", c->id);
+	}
+	return 0;
+}
+
+int engine_kill(const struct engine *en, const char *what, int sig, char **ret_id, struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	if (container_load(en->root, id, &c, e) < 0)
+		return -1;
+	engine_refresh(en, &c);
+	int r;
+	if (c.state != CONTAINER_RUNNING && c.state != CONTAINER_PAUSED)
+		r = err_set(e, ERR_CONFLICT, "cannot kill container: %s: container %s is not running",
+			    what, id);
+	else
+		r = signal_init(&c, sig, e);
+	container_clear(&c);
+	if (r == 0 && ret_id)
+		*ret_id = TAKE_PTR(id);
+	return r;
+}
+
+/* Wait until the run of c is over: its monitor gone (it has cleaned up),
+ * or, with no monitor, its init.  timeout_ms < 0: for ever.  Returns 1
+ * when over, 0 on timeout. */
+static int wait_over(const struct container *c, int timeout_ms)
+{
+	_cleanup_close_ int fd = pidfd_of(c->monitor_pid, c->monitor_start);
+	if (fd < 0)
+		fd = pidfd_of(c->pid, c->pid_start);
+	if (fd < 0)
+		return 1;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r != 0;
+}
+
+/* After the run is over: the monitor has cleaned up, unless it was
+ * killed; then we do. */
+static int settle(const struct engine *en, const char *id, struct err *e)
+{
+	_cleanup_err_ struct err ce = ERR_INIT;
+	if (engine_cleanup(en, id, &ce) < 0 && ce.kind != ERR_NOT_FOUND) {
+		err_move(e, &ce);
+		return -1;
+	}
+	return 0;
+}
+
+int engine_stop(const struct engine *en, const char *what, int timeout, char **ret_id,
+		struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	if (container_load(en->root, id, &c, e) < 0)
+		return -1;
+	engine_refresh(en, &c);
+	int r = 0;
+	if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) {
+		int sig = SIGTERM;
+		if (c.stop_signal && parse_signal(c.stop_signal, &sig) < 0)
+			sig = SIGTERM;
+		if (timeout < 0)
+			timeout = c.stop_timeout >= 0 ? c.stop_timeout : 10;
+		if (c.state == CONTAINER_PAUSED)
+			sig = SIGKILL;
+		if (signal_init(&c, sig, NULL) == 0 && wait_over(&c, timeout * 1000) == 0)
+			(void)signal_init(&c, SIGKILL, NULL);
+		(void)wait_over(&c, -1);
+		r = settle(en, id, e);
+	}
+	container_clear(&c);
+	if (r == 0 && ret_id)
+		*ret_id = TAKE_PTR(id);
+	return r;
+}
+
+int engine_wait(const struct engine *en, const char *what, int *ret_code, struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	for (;;) {
+		struct container c;
+		if (container_load(en->root, id, &c, e) < 0)
+			return -1;
+		engine_refresh(en, &c);
+		if (c.state != CONTAINER_RUNNING && c.state != CONTAINER_PAUSED) {
+			*ret_code = c.exit_code;
+			container_clear(&c);
+			return 0;
+		}
+		(void)wait_over(&c, -1);
+		container_clear(&c);
+		if (settle(en, id, e) < 0)
+			return -1;
+		/* An --rm container is gone by now: its code was in the exit
+		 * file, which went with it; docker says 0 then too. */
+		_cleanup_free_ char *path =
+			xasprintf("%s/containers/%s/container.json", en->root, id);
+		if (access(path, F_OK) < 0) {
+			*ret_code = 0;
+			return 0;
+		}
+	}
+}
+
+/* ---- cleanup ---- */
+
+int engine_cleanup(const struct engine *en, const char *id, struct err *e)
+{
+	struct container c;
+	int lk;
+	bool over;
+	if (engine_lock_load(en, id, &c, &lk, &over, e) < 0)
+		return -1;
+	int r = 0;
+	/* The record says running and the run is over (refreshed): record
+	 * the exit.  Still running, or done already: nothing to do. */
+	if (over) {
+		r = engine_runtime_forget(en, &c, e);
+		if (r == 0 && c.auto_remove) {
+			r = engine_remove_locked(en, &c, e);
+		} else if (r == 0) {
+			r = container_save(en->root, &c, e);
+			_cleanup_free_ char *sd = engine_state_dir(en, id);
+			(void)rm_rf_at(AT_FDCWD, sd, NULL);
+		}
+	}
+	container_clear(&c);
+	close(lk);
+	return r;
+}
+
+int engine_stop_now(const struct engine *en, const char *id, struct err *e)
+{
+	struct container c;
+	if (container_load(en->root, id, &c, e) < 0)
+		return -1;
+	engine_refresh(en, &c);
+	if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) {
+		(void)signal_init(&c, SIGKILL, NULL);
+		(void)wait_over(&c, -1);
+	}
+	container_clear(&c);
+	return settle(en, id, e);
+}
+
+int engine_run_pidfd(const struct container *c)
+{
+	if (c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
+		return -1;
+	int fd = pidfd_of(c->monitor_pid, c->monitor_start);
+	return fd >= 0 ? fd : pidfd_of(c->pid, c->pid_start);
+}
+
+/* ---- exec ---- */
+
+static const char *const all_caps[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+static char *runtime_binary(const struct engine *en, const struct container *c)
+{
+	return c->runtime ? xstrdup(c->runtime) : helper_path(en, "berth-runtime");
+}
+
+int engine_exec(const struct engine *en, const char *what, const struct engine_exec_opts *o,
+		struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	if (container_load(en->root, id, &c, e) < 0)
+		return -1;
+	engine_refresh(en, &c);
+	if (c.state != CONTAINER_RUNNING) {
+		err_set(e, ERR_CONFLICT, "container %s is not running", id);
+		container_clear(&c);
+		return -1;
+	}
+	_cleanup_free_ char *bin = runtime_binary(en, &c);
+	_cleanup_free_ char *root = runtime_root(en, c.runtime);
+	_cleanup_free_ char *ids = NULL;
+	if (o->user) {
+		_cleanup_free_ char *rootfs = xasprintf("%s/containers/%s/fs/merged", en->root, id);
+		_cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		uint32_t uid, gid;
+		if (spec_resolve_user(rfd, o->user, &uid, &gid, e) < 0) {
+			container_clear(&c);
+			return -1;
+		}
+		ids = xasprintf("%u:%u", uid, gid);
+	}
+	container_clear(&c);
+	_cleanup_strv_ char **argv = NULL;
+	strv_push(&argv, bin);
+	strv_push(&argv, "--root");
+	strv_push(&argv, root);
+	strv_push(&argv, "exec");
+	if (o->tty)
+		strv_push(&argv, "--tty");
+	if (o->detach)
+		strv_push(&argv, "--detach");
+	for (char **v = o->env; v && *v; v++) {
+		strv_push(&argv, "--env");
+		strv_push(&argv, *v);
+	}
+	if (ids) {
+		strv_push(&argv, "--user");
+		strv_push(&argv, ids);
+	}
+	if (o->workdir) {
+		strv_push(&argv, "--cwd");
+		strv_push(&argv, o->workdir);
+	}
+	for (size_t i = 0; o->privileged && i < ARRAY_SIZE(all_caps); i++) {
+		strv_push(&argv, "--cap");
+		strv_push(&argv, all_caps[i]);
+	}
+	strv_push(&argv, id);
+	for (char **a = o->args; *a; a++)
+		strv_push(&argv, *a);
+	if (!o->interactive) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0) {
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	execv(argv[0], argv);
+	return err_sys(e, errno, "exec %s", argv[0]);
+}
