@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # make demo: make the default image (busybox, from Debian's busybox-static,
-# through `berth import`) when the store lacks it, then run a container from
-# it with berth-runtime that shows what isolates it.
+# through `berth import`) when the store lacks it, then run containers from
+# it: one in the foreground that shows what isolates it, one detached
+# (ps, logs, exec, rm -f).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 berth=$build/src/cmd/berth
-runtime=$build/src/cmd/berth-runtime
 if [ -z "$("$berth" images -q busybox 2>/dev/null)" ]; then
 	echo "$ berth import ... busybox    (the default image, from busybox-static)"
 	"$top/tools/busybox-rootfs.sh" |
@@ -14,22 +14,22 @@ if [ -z "$("$berth" images -q busybox 2>/dev/null)" ]; then
 fi
 echo "$ berth images"
 "$berth" images
-demo=$(mktemp -d /tmp/berth-demo.XXXXXX)
-rootfs=$("$berth" image mount busybox)
-trap '"$berth" image unmount busybox >/dev/null; rm -rf "$demo"' EXIT
-cd "$demo"
-"$runtime" spec
 script='echo "hostname:   $(hostname)"
 echo "my pid:     $$ (pid 1 of my own pid namespace)"
 echo "my user:    $(id)"
 echo "capability: $(grep CapEff /proc/self/status)"
-echo "root:       read-only? $(grep -q " / ro," /proc/self/mountinfo && echo yes || echo no)"
+echo "root:       $(awk "\$5 == \"/\" { print \$(NF-2) }" /proc/self/mountinfo) (the image under a writable layer)"
 echo "mounts:"
 sed "s/^[0-9]* [0-9]* [0-9:]* [^ ]* \([^ ]*\) .* - \([^ ]*\) .*/  \1 (\2)/" /proc/self/mountinfo
 echo "network interfaces (own network namespace):"
 ip -o link | sed "s/^[0-9]*: \([^:]*\):.*/  \1/"'
-jq --arg s "$script" --arg root "$rootfs" \
-	'.root.path=$root | .process.terminal=false | .process.args=["sh","-c",$s] | .hostname="berth-demo"' \
-	config.json >config.json.new && mv config.json.new config.json
-echo "$ berth-runtime run demo    (root: the busybox image, mounted read-only)"
-"$runtime" --root "$demo/state" run demo
+echo "$ berth run --rm --hostname berth-demo busybox sh -c ..."
+"$berth" run --rm --hostname berth-demo busybox sh -c "$script"
+echo "$ berth run -d --name berth-demo busybox ...; berth ps; berth logs; berth exec; berth rm -f"
+"$berth" rm -f berth-demo >/dev/null 2>&1 || true
+"$berth" run -d --name berth-demo busybox sh -c 'echo hello from a detached container; sleep 60' >/dev/null
+"$berth" ps
+for _ in $(seq 50); do [ -n "$("$berth" logs berth-demo)" ] && break; sleep 0.1; done
+"$berth" logs berth-demo
+"$berth" exec berth-demo sh -c 'echo "exec: pid $$, beside: $(ps -o comm | grep -c "^sleep") sleep"'
+"$berth" rm -f berth-demo

@@ -1,11 +1,17 @@
-/* digest.c: see digest.h.  OpenSSL 3 EVP does the hashing. */
+/* digest.c: see digest.h.  OpenSSL 3 EVP does the hashing (SHA-NI where
+ * the CPU has it).  libcrypto is loaded when the first digest is taken:
+ * relocating it costs every start of berth a few milliseconds that most
+ * commands (run, ps, stop...) never need. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "digest.h"
+#include "sha256.h"
 
 struct digest_ctx {
 	EVP_MD_CTX *md;
@@ -16,6 +22,41 @@ _noreturn_ static void crypto_fail(const char *what)
 	fprintf(stderr, "berth: sha256: %s failed\n", what);
 	abort();
 }
+
+static struct {
+	EVP_MD_CTX *(*ctx_new)(void);
+	void (*ctx_free)(EVP_MD_CTX *);
+	const EVP_MD *(*sha256)(void);
+	int (*init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
+	int (*update)(EVP_MD_CTX *, const void *, size_t);
+	int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
+} ossl;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void load(void)
+{
+	void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		fprintf(stderr, "berth: cannot load libcrypto (apt-get install libssl3): %s\n",
+			dlerror());
+		exit(125);
+	}
+	if (!(*(void **)&ossl.ctx_new = dlsym(lib, "EVP_MD_CTX_new")) ||
+	    !(*(void **)&ossl.ctx_free = dlsym(lib, "EVP_MD_CTX_free")) ||
+	    !(*(void **)&ossl.sha256 = dlsym(lib, "EVP_sha256")) ||
+	    !(*(void **)&ossl.init = dlsym(lib, "EVP_DigestInit_ex")) ||
+	    !(*(void **)&ossl.update = dlsym(lib, "EVP_DigestUpdate")) ||
+	    !(*(void **)&ossl.final = dlsym(lib, "EVP_DigestFinal_ex")))
+		crypto_fail("dlsym");
+}
+
+#define EVP_MD_CTX_new() (pthread_once(&once, load), ossl.ctx_new())
+#define EVP_MD_CTX_free(c) ossl.ctx_free(c)
+#define EVP_sha256() ossl.sha256()
+#define EVP_DigestInit_ex(c, t, i) ossl.init(c, t, i)
+#define EVP_DigestUpdate(c, b, n) ossl.update(c, b, n)
+#define EVP_DigestFinal_ex(c, m, n) ossl.final(c, m, n)
 
 struct digest_ctx *digest_new(void)
 {
@@ -61,11 +102,27 @@ void digest_free(struct digest_ctx *ctx)
 	free(ctx);
 }
 
+/* Below this, hashing in place costs less than loading libcrypto. */
+#define SMALL_DOC (1u << 20)
+
 char *digest_buf(const void *buf, size_t len)
 {
-	_cleanup_digest_ struct digest_ctx *ctx = digest_new();
-	digest_update(ctx, buf, len);
-	return digest_final_string(ctx);
+	if (len > SMALL_DOC) {
+		_cleanup_digest_ struct digest_ctx *ctx = digest_new();
+		digest_update(ctx, buf, len);
+		return digest_final_string(ctx);
+	}
+	static const char hexdig[] = "0123456789abcdef";
+	unsigned char md[32];
+	sha256(buf, len, md);
+	char *s = xmalloc(DIGEST_STRING_LEN + 1);
+	memcpy(s, DIGEST_ALGO_PREFIX, 7);
+	for (unsigned int i = 0; i < 32; i++) {
+		s[7 + 2 * i] = hexdig[md[i] >> 4];
+		s[7 + 2 * i + 1] = hexdig[md[i] & 0xf];
+	}
+	s[DIGEST_STRING_LEN] = '\0';
+	return s;
 }
 
 int digest_fd(int fd, char **ret, uint64_t *ret_size, struct err *e)

@@ -28,6 +28,8 @@
 /* After the init has exited, output still buffered (or held by a process
  * outside its pid namespace) is read for at most this long. */
 #define DRAIN_MS 2000
+/* How long an attached client may take to record the exit itself. */
+#define CLEANUP_WAIT_MS 30000
 
 
 struct loop {
@@ -190,6 +192,35 @@ static void run_cleanup(const struct mon *m)
 			;
 }
 
+/* Whether a client says it has cleaned up (MON_CLEANED) before all of
+ * them are gone; CLEANUP_WAIT_MS at most. */
+static bool cleaned_by_client(struct loop *l)
+{
+	uint64_t until = time_mono_ns() + (uint64_t)CLEANUP_WAIT_MS * 1000000;
+	while (l->n_clients > 0) {
+		uint64_t now = time_mono_ns();
+		if (now >= until)
+			return false;
+		struct pollfd p[MAX_CLIENTS];
+		for (size_t i = 0; i < l->n_clients; i++)
+			p[i] = (struct pollfd){.fd = l->clients[i], .events = POLLIN};
+		int r = poll(p, l->n_clients, (int)((until - now) / 1000000) + 1);
+		if (r < 0 && errno != EINTR)
+			return false;
+		for (size_t i = l->n_clients; r > 0 && i-- > 0;) {
+			if (!p[i].revents)
+				continue;
+			char msg[64];
+			ssize_t n = recv(l->clients[i], msg, sizeof(msg), MSG_DONTWAIT);
+			if (n > 0 && msg[0] == MON_CLEANED)
+				return true;
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				drop_client(l, i);
+		}
+	}
+	return false;
+}
+
 static int monitor(struct mon *m)
 {
 	if (m->pid <= 0)
@@ -282,10 +313,14 @@ static int monitor(struct mon *m)
 	if (m->listen >= 0)
 		close(m->listen);
 	write_exit(m, l.status);
-	run_cleanup(m);
 	char code[16];
 	int len = snprintf(code, sizeof(code), "%d", l.status);
 	broadcast(&l, MON_EXIT, code, (size_t)len);
+	/* An attached berth (a foreground run) records the exit itself, in
+	 * its own process, and says so: one program start less.  Without
+	 * one, or when it goes away without a word, the cleanup command. */
+	if (!cleaned_by_client(&l))
+		run_cleanup(m);
 	return 0;
 }
 

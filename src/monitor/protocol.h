@@ -28,3 +28,5 @@
 #define MON_STDIN 'i'	  /* payload: bytes for the container's stdin */
 #define MON_STDIN_EOF 'e' /* close the container's stdin (no tty) */
 #define MON_RESIZE 'w'	  /* payload: "<rows> <cols>" */
+#define MON_CLEANED 'c'	  /* after MON_EXIT: the client has recorded the exit
+			   * (`berth container cleanup` in its own process) */

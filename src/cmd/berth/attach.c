@@ -122,7 +122,6 @@ static void forward(struct attach *a, int sig)
 int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, bool tty,
 	       bool stdin_open, bool sig_proxy, struct err *e)
 {
-	(void)en;
 	struct attach a = {.conn = conn, .pid = pid, .tty = tty, .stdin_open = stdin_open,
 			   .sig_proxy = sig_proxy, .code = -1};
 	sigset_t mask, old;
@@ -168,6 +167,15 @@ int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, boo
 	if (a.raw)
 		(void)tcsetattr(0, TCSANOW, &a.saved);
 	close(sfd);
+	if (r > 0) {
+		/* Record the exit here rather than have the monitor start a
+		 * berth for it (an --rm container goes now). */
+		_cleanup_err_ struct err ce = ERR_INIT;
+		if (engine_cleanup(en, id, &ce) == 0 || ce.kind == ERR_NOT_FOUND) {
+			char msg = MON_CLEANED;
+			(void)send(conn, &msg, 1, MSG_NOSIGNAL);
+		}
+	}
 	close(conn);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
