@@ -8,6 +8,7 @@
 
 #include "base/fs-util.h"
 #include "base/json-util.h"
+#include "base/strbuf.h"
 #include "base/strv.h"
 #include "base/time-util.h"
 #include "engine/engine.h"
@@ -98,6 +99,54 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	return r;
 }
 
+/* Host lines of resolv.conf a container can use: not the host's own
+ * loopback resolvers (docker drops them too). */
+static char *resolv_conf(void)
+{
+	_cleanup_free_ char *host = NULL;
+	size_t len;
+	struct strbuf b = STRBUF_INIT;
+	if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &host, &len, NULL) == 0) {
+		char *save = NULL;
+		for (char *l = strtok_r(host, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			if (!strncmp(l, "nameserver", 10) &&
+			    (strstr(l, " 127.") || strstr(l, "\t127.") || strstr(l, " ::1")))
+				continue;
+			strbuf_addf(&b, "%s\n", l);
+		}
+	}
+	return strbuf_detach(&b, NULL);
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf of the container, kept
+ * with it and bound over the image's. */
+static int write_etc_files(const char *dir, const char *id, const struct spec_run_opts *run,
+			   struct err *e)
+{
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "container %.12s", id);
+	_cleanup_free_ char *hostname = run->hostname && *run->hostname
+						? xstrdup(run->hostname)
+						: xstrndup(id, 12);
+	bool host_net = run->network && streq(run->network, "host");
+	_cleanup_free_ char *hosts = NULL;
+	size_t len;
+	if (!host_net || read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, &len, NULL) < 0) {
+		free(hosts);
+		hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+				  "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
+				  "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+	}
+	_cleanup_free_ char *name = xasprintf("%s\n", hostname);
+	_cleanup_free_ char *resolv = resolv_conf();
+	if (write_file_atomic_at(dfd, "hosts", hosts, strlen(hosts), 0644, 0, e) < 0 ||
+	    write_file_atomic_at(dfd, "hostname", name, strlen(name), 0644, 0, e) < 0 ||
+	    write_file_atomic_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644, 0, e) < 0)
+		return err_wrap(e, "container %.12s", id);
+	return 0;
+}
+
 /* The root, the bundle's config.json, the record. */
 static int make_bundle(const struct engine *en, const struct engine_create_opts *o,
 		       const struct store_image *im, struct undo *u, struct err *e)
@@ -119,6 +168,9 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	run.id = u->id;
 	run.rootfs = rootfs;
 	run.rootfs_fd = rfd;
+	if (write_etc_files(u->dir, u->id, &run, e) < 0)
+		return -1;
+	run.etc_dir = u->dir;
 	struct spec_image img = {.config_json = cfg};
 	_cleanup_free_ char *spec = spec_generate(&img, &run, e);
 	if (!spec)

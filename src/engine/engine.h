@@ -104,3 +104,6 @@ int engine_exec(const struct engine *en, const char *what, const struct engine_e
 
 /* docker's inspect object for a container (pretty-printed JSON). */
 char *engine_inspect_json(const struct engine *en, const struct container *c, struct err *e);
+
+/* A program installed next to the monitor (berth-init, berth-runtime). */
+char *engine_helper_path(const struct engine *en, const char *name);

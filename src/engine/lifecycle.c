@@ -37,8 +37,7 @@ char *engine_state_dir(const struct engine *en, const char *id)
 	return xasprintf("%s/containers/%s", en->runroot, id);
 }
 
-/* A program installed next to the monitor. */
-static char *helper_path(const struct engine *en, const char *name)
+char *engine_helper_path(const struct engine *en, const char *name)
 {
 	const char *slash = strrchr(en->monitor, '/');
 	return xasprintf("%.*s/%s", slash ? (int)(slash - en->monitor) : 1,
@@ -244,7 +243,7 @@ _noreturn_ static void exec_monitor(const struct spawn *sp, int ctl)
 	if (sp->o->rows && sp->o->cols)
 		snprintf(size, sizeof(size), "%ux%u", sp->o->rows, sp->o->cols);
 	_cleanup_strv_ char **argv = NULL;
-	strv_consume(&argv, helper_path(sp->en, "berth-launch"));
+	strv_consume(&argv, engine_helper_path(sp->en, "berth-launch"));
 	strv_push(&argv, "--id");
 	strv_push(&argv, c->id);
 	strv_push(&argv, "--bundle");
@@ -676,7 +675,7 @@ static const char *const all_caps[] = {
 
 static char *runtime_binary(const struct engine *en, const struct container *c)
 {
-	return c->runtime ? xstrdup(c->runtime) : helper_path(en, "berth-runtime");
+	return c->runtime ? xstrdup(c->runtime) : engine_helper_path(en, "berth-runtime");
 }
 
 int engine_exec(const struct engine *en, const char *what, const struct engine_exec_opts *o,

@@ -14,6 +14,7 @@
 #include "base/strbuf.h"
 #include "base/strv.h"
 #include "engine/spec-gen.h"
+#include "engine/spec-internal.h"
 #include "oci/names.h"
 #include "oci/seccomp-default.h"
 #include "oci/spec.h"
@@ -532,6 +533,8 @@ char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,
 		json_array_append_new(opts, json_string(sz));
 	}
 	set_resources(lin, o);
+	if (spec_add_extras(doc, o, e) < 0)
+		return NULL;
 	if (o->labels && o->labels[0]) {
 		json_t *ann = json_object();
 		for (char **l = o->labels; *l; l++) {

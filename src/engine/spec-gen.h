@@ -53,7 +53,21 @@ struct spec_run_opts {
 	const char *cpuset_cpus;
 	int64_t pids_limit; /* 0: none; -1: unlimited */
 	char **labels;	    /* "k=v": annotations */
+	char **volumes;	    /* -v HOST:CTR[:ro,rslave...] */
+	char **mounts;	    /* --mount type=bind|tmpfs,... */
+	char **tmpfs;	    /* --tmpfs /path[:size=64m,mode=1777] */
+	char **ulimits;	    /* --ulimit nofile=1024:2048 */
+	char **devices;	    /* --device /dev/x[:/dev/y[:rwm]] */
+	char **sysctls;	    /* --sysctl k=v */
+	const char *init_path;	    /* --init: our init binary on the host */
+	const char *etc_dir;	    /* hosts, hostname, resolv.conf to bind */
+	const char *seccomp_profile; /* --security-opt seccomp=FILE: its text */
+	bool seccomp_unconfined;     /* --security-opt seccomp=unconfined */
 };
+
+/* Where --init's binary is in the container. */
+#define SPEC_INIT_PATH "/dev/init"
+
 
 /* The config.json text (pretty-printed). */
 char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,

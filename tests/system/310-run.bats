@@ -375,3 +375,84 @@ up"
 	run b rm -f cr
 	assert_success
 }
+
+@test "run options: -v, --mount, --tmpfs, --env-file, --ulimit, --sysctl, --device, --init, /etc files" {
+	mkdir -p "$TEST_TMP/host"
+	echo from-host >"$TEST_TMP/host/f"
+	run b run --rm -v "$TEST_TMP/host:/data" busybox sh -c 'cat /data/f; echo back >/data/g'
+	assert_success
+	assert_output from-host
+	assert_equal "$(cat "$TEST_TMP/host/g")" back
+	run b run --rm -v "$TEST_TMP/host:/data:ro" busybox sh -c 'touch /data/x'
+	assert_failure
+	assert_output --partial "Read-only file system"
+	# -v makes a missing host directory; --mount does not
+	run b run --rm -v "$TEST_TMP/made:/m" busybox true
+	assert_success
+	[ -d "$TEST_TMP/made" ]
+	run b run --rm --mount "type=bind,source=$TEST_TMP/nothere,target=/m" busybox true
+	assert_failure 125
+	assert_output --partial "bind source path"
+	run b run --rm --mount "type=bind,src=$TEST_TMP/host,dst=/m,readonly" \
+		--mount type=tmpfs,target=/t,tmpfs-size=2m --tmpfs /scratch:size=1m busybox \
+		sh -c 'cat /m/f; df -k /t /scratch | awk "NR>1 {print \$2}"; grep " /scratch " /proc/mounts'
+	assert_success
+	assert_line --index 0 from-host
+	assert_line --index 1 2048
+	assert_line --index 2 1024
+	assert_line --index 3 --partial "nosuid,nodev,noexec"
+	run b run --rm -v relative:/x busybox true
+	assert_failure 125
+	assert_output --partial 'named volumes come with `berth volume`'
+	run b run --rm -v "$TEST_TMP/host:relative" busybox true
+	assert_failure 125
+	assert_output --partial "the destination must be an absolute path"
+	# environment from a file, limits, sysctls
+	printf 'A=1\n# a comment\n\nB\n' >"$TEST_TMP/env"
+	B=from-caller run b run --rm --env-file "$TEST_TMP/env" busybox sh -c 'echo $A $B'
+	assert_output "1 from-caller"
+	run b run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -n; ulimit -Hn'
+	assert_output "100
+200"
+	run b run --rm --ulimit nofile=300:200 busybox true
+	assert_failure 125
+	run b run --rm --sysctl net.ipv4.ip_forward=1 busybox cat /proc/sys/net/ipv4/ip_forward
+	assert_output 1
+	run b run --rm --device /dev/null:/dev/mynull busybox sh -c 'echo x >/dev/mynull && echo ok'
+	assert_output ok
+	# --init: pid 1 is ours, it reaps and passes signals on
+	run b run --rm --init busybox sh -c 'ps -o pid,comm | sed -n 2p; sleep 1 & exit 3'
+	assert_failure 3
+	assert_output --regexp '^ +1 init$'
+	# the container's own /etc/hostname, /etc/hosts, /etc/resolv.conf
+	run b run --rm -h web.local busybox sh -c 'cat /etc/hostname; grep -c localhost /etc/hosts; grep -c "nameserver 127" /etc/resolv.conf'
+	assert_line --index 0 web.local
+	assert_line --index 1 --regexp '^[1-9]'
+	assert_line --index 2 0
+	# docker's seccomp profile by default; unconfined on request
+	run b run --rm busybox grep Seccomp: /proc/self/status
+	assert_output --regexp 'Seccomp:.2'
+	run b run --rm --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status
+	assert_output --regexp 'Seccomp:.0'
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$TEST_TMP/sc.json"
+	run b run --rm --security-opt "seccomp=$TEST_TMP/sc.json" busybox mkdir /x
+	assert_failure
+	assert_output --partial "Operation not permitted"
+	run b run --rm --pull never nosuchimage true
+	assert_failure 125
+	assert_output --partial "Unable to find image 'nosuchimage' locally"
+}
+
+@test "info and version" {
+	b run -d --name up busybox sleep 1000 >/dev/null
+	b create busybox >/dev/null
+	run b info
+	assert_success
+	assert_line --regexp '^ Containers: 2$'
+	assert_line --regexp '^  Running: 1$'
+	assert_line --regexp '^ Storage Driver: overlay$'
+	run b info --format '{{.ContainersRunning}} {{.ContainersStopped}} {{.Images}}'
+	assert_output "1 1 1"
+	run b version --format '{{.Version}}'
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+'
+}

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include "base/fd-util.h"
+#include "base/fs-util.h"
 
 #include "base/parse-util.h"
 #include "base/strv.h"
 #include "cmd/berth/commands.h"
 #include "engine/engine.h"
+#include "image/registry.h"
+#include "image/store.h"
 
 /* docker's sizes: "512m", "1g", a plain number of bytes. */
 static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e)
@@ -34,6 +37,9 @@ static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e
 struct create_cli {
 	struct engine_create_opts o;
 	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
+	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files;
+	char *init_path, *seccomp;
+	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
 	const char *stop_timeout, *cidfile, *pull, *runtime;
 	bool detach, sig_proxy;
@@ -47,7 +53,41 @@ static void create_cli_clear(struct create_cli *c)
 	strv_free(c->cap_drop);
 	strv_free(c->group_add);
 	strv_free(c->security);
+	strv_free(c->volumes);
+	strv_free(c->mounts);
+	strv_free(c->tmpfs);
+	strv_free(c->ulimits);
+	strv_free(c->devices);
+	strv_free(c->sysctls);
+	strv_free(c->env_files);
+	free(c->init_path);
+	free(c->seccomp);
 	free(c->args);
+}
+
+/* --env-file: KEY=VALUE lines (KEY alone: from our environment), blank
+ * lines and # comments skipped, as docker reads them. */
+static int read_env_file(const char *path, char ***env, struct err *e)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, 1u << 20, &text, &len, e) < 0)
+		return err_wrap(e, "--env-file");
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		size_t n = strlen(l);
+		if (n && l[n - 1] == '\r')
+			l[--n] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '=')
+			return err_set(e, ERR_INVALID, "--env-file %s: variable without a name: %s",
+				       path, l);
+		strv_push(env, l);
+	}
+	return 0;
 }
 
 /* The options of create and run (run has -d and --sig-proxy more). */
@@ -82,6 +122,14 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		{"pids-limit", 0, OPT_STRING, &c->pids, "N", "process limit (-1: none)"},
 		{"shm-size", 0, OPT_STRING, &c->shm, "BYTES", "size of /dev/shm"},
 		{"rm", 0, OPT_BOOL, &o->auto_remove, NULL, "remove the container when it exits"},
+		{"volume", 'v', OPT_STRV, &c->volumes, "HOST:CTR[:ro]", "bind a host path"},
+		{"mount", 0, OPT_STRV, &c->mounts, "type=bind|tmpfs,...", "a mount"},
+		{"tmpfs", 0, OPT_STRV, &c->tmpfs, "PATH[:OPTS]", "a tmpfs at PATH"},
+		{"ulimit", 0, OPT_STRV, &c->ulimits, "NAME=SOFT[:HARD]", "a resource limit"},
+		{"device", 0, OPT_STRV, &c->devices, "DEV[:PATH[:rwm]]", "a host device"},
+		{"sysctl", 0, OPT_STRV, &c->sysctls, "KEY=VALUE", "a namespaced sysctl"},
+		{"env-file", 0, OPT_STRV, &c->env_files, "FILE", "variables from a file"},
+		{"init", 0, OPT_BOOL, &c->init, NULL, "a tiny init that reaps and passes signals"},
 		{"log-driver", 0, OPT_STRING, &o->log_driver, "DRIVER",
 		 "json-file (default), k8s-file or none"},
 		{"stop-signal", 0, OPT_STRING, &o->stop_signal, "SIGNAL", "signal to stop it"},
@@ -146,6 +194,20 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		if (streq(*so, "no-new-privileges") || streq(*so, "no-new-privileges:true") ||
 		    streq(*so, "no-new-privileges=true")) {
 			r->no_new_privileges = true;
+		} else if (!strncmp(*so, "seccomp=", 8) || !strncmp(*so, "seccomp:", 8)) {
+			const char *v = *so + 8;
+			if (streq(v, "unconfined")) {
+				r->seccomp_unconfined = true;
+			} else {
+				size_t len;
+				free(c->seccomp);
+				c->seccomp = NULL;
+				if (read_file_at(AT_FDCWD, v, 4u << 20, &c->seccomp, &len, &e) < 0) {
+					err_wrap(&e, "--security-opt seccomp");
+					goto bad;
+				}
+				r->seccomp_profile = c->seccomp;
+			}
 		} else {
 			err_set(&e, ERR_UNSUPPORTED, "--security-opt \"%s\" is not supported yet", *so);
 			goto bad;
@@ -156,7 +218,16 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 	r->args = c->args[1] ? c->args + 1 : NULL;
 	r->entrypoint_set = c->entrypoint != NULL;
 	r->entrypoint = c->entrypoint;
+	for (char **f = c->env_files; f && *f; f++)
+		if (read_env_file(*f, &c->env, &e) < 0)
+			goto bad;
 	r->env = c->env;
+	r->volumes = c->volumes;
+	r->mounts = c->mounts;
+	r->tmpfs = c->tmpfs;
+	r->ulimits = c->ulimits;
+	r->devices = c->devices;
+	r->sysctls = c->sysctls;
 	r->labels = c->labels;
 	r->cap_add = c->cap_add;
 	r->cap_drop = c->cap_drop;
@@ -181,11 +252,41 @@ static int write_cidfile(const char *path, const char *id, struct err *e)
 	return 0;
 }
 
+/* --pull missing: the image from its registry, as `berth pull -q`. */
+static int pull_missing(struct global *g, const char *image, struct err *e)
+{
+	struct registry_opts ro = {0};
+	struct store s;
+	if (store_open(g->en.root, STORE_ADD, &s, e) < 0)
+		return -1;
+	struct registry_pull_result res;
+	int r = registry_pull(&s, image, &ro, NULL, &res, e);
+	store_close(&s);
+	if (r < 0)
+		return err_wrap(e, "pull %s", image);
+	registry_pull_result_clear(&res);
+	return 0;
+}
+
 static int create_container(struct global *g, struct create_cli *c, char **ret_id, struct err *e)
 {
 	if (c->cidfile && access(c->cidfile, F_OK) == 0)
 		return write_cidfile(c->cidfile, "", e);
-	if (engine_create(&g->en, &c->o, ret_id, e) < 0)
+	if (c->init) {
+		c->init_path = engine_helper_path(&g->en, "berth-init");
+		c->o.run.init_path = c->init_path;
+	}
+	int r = engine_create(&g->en, &c->o, ret_id, e);
+	if (r < 0 && e->kind == ERR_NOT_FOUND && strstr(err_msg(e), "Unable to find image") &&
+	    !(c->pull && streq(c->pull, "never"))) {
+		/* docker says so, then pulls. */
+		fprintf(stderr, "%s\n", err_msg(e));
+		err_clear(e);
+		if (pull_missing(g, c->o.image, e) < 0)
+			return -1;
+		r = engine_create(&g->en, &c->o, ret_id, e);
+	}
+	if (r < 0)
 		return -1;
 	if (c->cidfile && write_cidfile(c->cidfile, *ret_id, e) < 0) {
 		(void)engine_remove(&g->en, *ret_id, true, NULL, NULL);

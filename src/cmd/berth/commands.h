@@ -44,6 +44,7 @@ int cmd_ps(struct global *g, int argc, char **argv);
 int cmd_rm(struct global *g, int argc, char **argv);
 int cmd_container(struct global *g, int argc, char **argv);
 int cmd_run(struct global *g, int argc, char **argv);
+int cmd_info(struct global *g, int argc, char **argv);
 int cmd_start(struct global *g, int argc, char **argv);
 int cmd_stop(struct global *g, int argc, char **argv);
 int cmd_restart(struct global *g, int argc, char **argv);

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "cmd/berth/commands.h"
+#include "cmd/common/format.h"
 
 #define DEFAULT_ROOT "/var/lib/berth"
 #define DEFAULT_RUNROOT "/run/berth"
@@ -27,6 +28,7 @@ static const struct command {
 	{"history", cmd_history, "show the history of an image"},
 	{"image", cmd_image, "manage images (ls, inspect, import, tag, rm, prune, history, mount)"},
 	{"images", cmd_images, "list images"},
+	{"info", cmd_info, "show system-wide information"},
 	{"import", cmd_import, "import a root filesystem tarball as an image"},
 	{"inspect", cmd_inspect, "show low-level information on containers and images"},
 	{"kill", cmd_kill, "send a signal to running containers"},
@@ -179,8 +181,35 @@ int cmd_image(struct global *g, int argc, char **argv)
 
 int cmd_version(struct global *g, int argc, char **argv)
 {
-	printf("Client:\n Version:    %s\n API version: 1.43\n OS/Arch:    linux/amd64\n",
-	       BERTH_VERSION);
+	const char *fmt = NULL;
+	const struct opt opts[] = {
+		{"format", 'f', OPT_STRING, &fmt, "FORMAT", "a Go template, or json"},
+	};
+	const struct opt_spec spec = {
+		.usage = "version [options]",
+		.summary = "Show the version.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 0, 0, &args, &ex))
+		return ex;
+	if (fmt) {
+		_cleanup_err_ struct err e = ERR_INIT;
+		char *row[] = {"Version", BERTH_VERSION, "APIVersion", "1.43", "Os", "linux",
+			       "Arch", "amd64", NULL};
+		struct format f;
+		if (format_init(&f, fmt, fmt, &e) < 0 || format_row(&f, row, &e) < 0)
+			return report(&e);
+		format_finish(&f, NULL);
+		return 0;
+	}
+	printf("Client:\n Version:    %s\n API version: 1.43\n OS/Arch:    linux/amd64\n\n"
+	       "Server:\n Engine:\n  Version:    %s (daemonless: the CLI is the engine)\n"
+	       " berth-runtime:\n  Version:    %s\n",
+	       BERTH_VERSION, BERTH_VERSION, BERTH_VERSION);
 	return 0;
 }
 
