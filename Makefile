@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 MESON ?= meson
 
-.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images clean
+.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images bench-engine clean
 
 all: build
 
@@ -52,6 +52,9 @@ bench: deps-check build
 # Pull, push and images against podman and skopeo (a local registry).
 bench-images: deps-check build
 	@bench/images.sh $(BUILD)
+
+bench-engine: deps-check build
+	@bench/engine.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
