@@ -288,7 +288,8 @@ _noreturn_ static void exec_monitor(const struct spawn *sp, int ctl)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(ctl, 3) < 0)
+	/* (dup2 onto itself would keep close-on-exec) */
+	if ((ctl == 3 ? fd_set_cloexec(3, false) : dup2(ctl, 3)) < 0)
 		_exit(125);
 	int null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)

@@ -441,6 +441,13 @@ up"
 	run b run --rm --pull never nosuchimage true
 	assert_failure 125
 	assert_output --partial "Unable to find image 'nosuchimage' locally"
+	# --cidfile: the id, once; an existing file is refused
+	run b run -d --cidfile "$TEST_TMP/cid" busybox sleep 1000
+	assert_success
+	assert_equal "$(cat "$TEST_TMP/cid")" "$output"
+	run b run -d --cidfile "$TEST_TMP/cid" busybox true
+	assert_failure 125
+	assert_output --partial "container ID file found"
 }
 
 @test "info and version" {
