@@ -72,7 +72,8 @@ static void tar_add(struct archive *a, const struct ent *x)
 		type = AE_IFREG;
 	} else if (type == AE_IFREG) {
 		size = x->data ? strlen(x->data) : x->size;
-		if (!x->data && size) {
+		/* (a sparse entry's content is made below) */
+		if (!x->data && size && !x->sparse) {
 			buf = xmalloc(size);
 			fill_random(buf, size, (uint32_t)size);
 		}
