@@ -463,3 +463,50 @@ up"
 	run b version --format '{{.Version}}'
 	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+'
 }
+
+@test "limits hold: --memory kills, --pids-limit refuses, --read-only refuses" {
+	run b run --rm -m 16m --memory-swap 16m busybox sh -c 'x=$(head -c 64000000 /dev/zero | tr "\0" a); echo survived'
+	assert_failure 137
+	refute_output --partial survived
+	run b run --rm --pids-limit 5 busybox sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 10 & done 2>&1; echo done'
+	assert_output --partial "can't fork"
+	run b run --rm --read-only busybox touch /x
+	assert_failure
+	assert_output --partial "Read-only file system"
+	run b run --rm --read-only --tmpfs /tmp busybox touch /tmp/x
+	assert_success
+}
+
+@test "ps: --filter status, label, ancestor, id; -n, -l, --no-trunc; start -a, attach" {
+	b run -d --name up -l tier=web busybox sleep 1000 >/dev/null
+	b create --name made -l tier=db busybox echo made >/dev/null
+	run b ps -a --filter status=created --format '{{.Names}}'
+	assert_output made
+	run b ps -a --filter label=tier=web --format '{{.Names}}'
+	assert_output up
+	run b ps -a --filter label=tier --format '{{.Names}}'
+	assert_line up
+	assert_line made
+	run b ps -a --filter ancestor=busybox --filter status=running --format '{{.Names}}'
+	assert_output up
+	local id
+	id=$(b ps -aq --no-trunc --filter name=made)
+	run b ps -a --filter "id=${id:0:8}" --format '{{.Names}}'
+	assert_output made
+	run b ps -l --format '{{.Names}}'
+	assert_output made
+	run b ps -a -n 2 -q
+	assert_equal "$(echo "$output" | wc -l)" 2
+	run b ps --filter color=red
+	assert_failure 125
+	assert_output --partial 'invalid filter "color=red"'
+	# start -a: the output and the exit code of a created container
+	run b start -a made
+	assert_success
+	assert_output made
+	# attach: our input to a running one (-i), its output back, its code
+	b run -d -i --name talker busybox sh -c 'read x; echo got $x; exit 4' >/dev/null
+	run timeout 30 "$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" attach talker <<<hello
+	assert_failure 4
+	assert_output "got hello"
+}
