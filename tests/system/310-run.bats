@@ -278,6 +278,19 @@ b"
 	run cat "$TEST_TMP/out"
 	assert_output "ready
 got INT"
+	# --sig-proxy=false: the signal stays with berth, the container runs on
+	"$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" run --sig-proxy=false \
+		--name keep busybox sh -c 'trap "echo got INT; exit 8" INT; echo ready; while true; do sleep 0.1; done' \
+		>"$TEST_TMP/out2" &
+	cli=$!
+	for _ in $(seq 100); do grep -q ready "$TEST_TMP/out2" && break; sleep 0.1; done
+	kill -INT $cli
+	run b ps --filter name=keep --format '{{.State}}'
+	assert_output running
+	b stop -t 0 keep >/dev/null
+	wait $cli || true
+	run cat "$TEST_TMP/out2"
+	assert_output ready
 }
 
 @test "faults: the CLI or the monitor killed; ps stays truthful, rm -f cleans up" {
