@@ -631,6 +631,10 @@ int engine_cleanup(const struct engine *en, const char *id, struct err *e)
 			r = container_save(en->root, &c, e);
 			_cleanup_free_ char *sd = engine_state_dir(en, id);
 			(void)rm_rf_at(AT_FDCWD, sd, NULL);
+			/* A stopped container's root is not mounted (start mounts
+			 * it again): mounts do not pile up in the host's table. */
+			_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, id);
+			(void)snapshot_unmount(fs, NULL);
 		}
 	}
 	container_clear(&c);

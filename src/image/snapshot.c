@@ -255,3 +255,11 @@ int snapshot_mount(struct store *s, const struct store_image *im, const char *di
 		return err_wrap(e, "snapshot \"%s\" is incomplete", dir);
 	return mount_overlay(s, im, dir, false, e);
 }
+
+int snapshot_unmount(const char *dir, struct err *e)
+{
+	_cleanup_free_ char *merged = xasprintf("%s/merged", dir);
+	if (umount2(merged, UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return err_sys(e, errno, "snapshot: unmount \"%s\"", merged);
+	return 0;
+}

@@ -40,3 +40,6 @@ int snapshot_remove(const char *dir, struct err *e);
  * snapshot of im; a copy is always there.  No-op when ready. */
 int snapshot_mount(struct store *s, const struct store_image *im, const char *dir,
 		   struct err *e);
+/* Unmount dir/merged, keeping the snapshot (a stopped container's root;
+ * snapshot_mount brings it back).  No-op for a copy or when unmounted. */
+int snapshot_unmount(const char *dir, struct err *e);
