@@ -57,6 +57,7 @@ struct engine_started {
 	char *id;
 	int conn;   /* the monitor connection (attach), else -1 */
 	pid_t pid;  /* the init's host pid */
+	pid_t monitor; /* the monitor's */
 	bool tty, interactive;
 	bool already_running; /* nothing was done */
 };

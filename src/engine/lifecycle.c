@@ -357,6 +357,7 @@ static int spawn_monitor(struct spawn *sp, struct engine_started *ret, struct er
 	}
 	ret->conn = sv[0];
 	ret->pid = pid;
+	ret->monitor = mon;
 	struct container *c = (struct container *)sp->c;
 	c->monitor_pid = (int)mon;
 	c->monitor_start = proc_start_time(mon);
@@ -434,8 +435,10 @@ int engine_start(const struct engine *en, const char *what, const struct engine_
 	int r = start_locked(en, &c, o, ret, e);
 	ret->tty = c.tty;
 	ret->interactive = c.interactive;
-	if (ret->already_running)
+	if (ret->already_running) {
 		ret->pid = c.pid;
+		ret->monitor = c.monitor_pid;
+	}
 	container_clear(&c);
 	close(lk);
 	if (r < 0)

@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -119,8 +120,23 @@ static void forward(struct attach *a, int sig)
 	}
 }
 
-int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, bool tty,
-	       bool stdin_open, bool sig_proxy, struct err *e)
+/* The monitor leaves right after our MON_CLEANED: wait for it, so that
+ * nothing of the container is left once we return (and reap it when it is
+ * our child). */
+static void wait_monitor(pid_t monitor)
+{
+	int fd = monitor > 0 ? (int)syscall(SYS_pidfd_open, monitor, 0) : -1;
+	if (fd < 0)
+		return;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+		;
+	close(fd);
+	(void)waitpid(monitor, NULL, WNOHANG);
+}
+
+int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, pid_t monitor,
+	       bool tty, bool stdin_open, bool sig_proxy, struct err *e)
 {
 	struct attach a = {.conn = conn, .pid = pid, .tty = tty, .stdin_open = stdin_open,
 			   .sig_proxy = sig_proxy, .code = -1};
@@ -177,6 +193,8 @@ int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, boo
 		}
 	}
 	close(conn);
+	if (r > 0)
+		wait_monitor(monitor);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		/* The monitor went away (killed): the container's own end is

@@ -353,7 +353,7 @@ int cmd_run(struct global *g, int argc, char **argv)
 		engine_started_clear(&st);
 		return 0;
 	}
-	int code = attach_run(&g->en, id, st.conn, st.pid, tty, in, sig_proxy, &e);
+	int code = attach_run(&g->en, id, st.conn, st.pid, st.monitor, tty, in, sig_proxy, &e);
 	st.conn = -1;
 	engine_started_clear(&st);
 	return code < 0 ? report(&e) : code;

@@ -20,7 +20,8 @@ static int start_one(struct global *g, const char *what, bool attach, bool in, i
 		engine_started_clear(&st);
 		return 0;
 	}
-	*code = attach_run(&g->en, st.id, st.conn, st.pid, st.tty, in && st.interactive, true, e);
+	*code = attach_run(&g->en, st.id, st.conn, st.pid, st.monitor, st.tty, in && st.interactive,
+			   true, e);
 	st.conn = -1;
 	engine_started_clear(&st);
 	return *code < 0 ? -1 : 0;
@@ -207,7 +208,7 @@ int cmd_attach(struct global *g, int argc, char **argv)
 	engine_refresh(&g->en, &c);
 	bool running = c.state == CONTAINER_RUNNING;
 	bool tty = c.tty, in = c.interactive && !no_stdin;
-	pid_t pid = c.pid;
+	pid_t pid = c.pid, monitor = c.monitor_pid;
 	container_clear(&c);
 	if (!running) {
 		err_set(&e, ERR_CONFLICT, "you cannot attach to a stopped container, start it first");
@@ -216,7 +217,7 @@ int cmd_attach(struct global *g, int argc, char **argv)
 	int conn = engine_attach(&g->en, id, &e);
 	if (conn < 0)
 		return report(&e);
-	int code = attach_run(&g->en, id, conn, pid, tty, in, sig_proxy, &e);
+	int code = attach_run(&g->en, id, conn, pid, monitor, tty, in, sig_proxy, &e);
 	return code < 0 ? report(&e) : code;
 }
 

@@ -55,12 +55,14 @@ int cmd_exec(struct global *g, int argc, char **argv);
 int cmd_attach(struct global *g, int argc, char **argv);
 int cmd_container_cleanup(struct global *g, int argc, char **argv);
 
-/* Attached to a container's monitor (conn): its output to ours, our stdin
- * to it (with stdin_open), signals passed on (sig_proxy), the terminal
- * raw and its size followed (tty).  Returns the container's exit code, or
- * -1 with e set when the monitor went away without one. */
-int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, bool tty,
-	       bool stdin_open, bool sig_proxy, struct err *e);
+/* Attached to a container's monitor (conn, process monitor): its output
+ * to ours, our stdin to it (with stdin_open), signals passed on
+ * (sig_proxy), the terminal raw and its size followed (tty).  At the end
+ * the exit is recorded here and the monitor is waited for.  Returns the
+ * container's exit code, or -1 with e set when the monitor went away
+ * without one. */
+int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, pid_t monitor,
+	       bool tty, bool stdin_open, bool sig_proxy, struct err *e);
 /* Our terminal's size (0 when stdin is no terminal). */
 void terminal_size(unsigned *rows, unsigned *cols);
 /* The exit status for an engine error: docker's 125, or 126 / 127 for a
