@@ -43,6 +43,9 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
 		  struct err *e);
 
+/* Find a container (name, id or unique prefix) and load its record,
+ * refreshed. */
+int engine_load(const struct engine *en, const char *what, struct container *c, struct err *e);
 /* What the record says, made true: a running container whose monitor has
  * written its exit (or that is gone: a monitor killed, a reboot) is
  * exited.  Returns whether anything changed (the record is not saved). */
@@ -73,11 +76,10 @@ void engine_started_clear(struct engine_started *s);
 int engine_attach(const struct engine *en, const char *id, struct err *e);
 
 /* Signal the container's processes (the init; with all, every one). */
-int engine_kill(const struct engine *en, const char *what, int sig, char **ret_id, struct err *e);
+int engine_kill(const struct engine *en, const char *what, int sig, struct err *e);
 /* The stop signal, then after timeout seconds (-1: the container's own)
  * SIGKILL; returns once its monitor is done (the record says exited). */
-int engine_stop(const struct engine *en, const char *what, int timeout, char **ret_id,
-		struct err *e);
+int engine_stop(const struct engine *en, const char *what, int timeout, struct err *e);
 /* Wait until the container is not running; *ret_code its exit code. */
 int engine_wait(const struct engine *en, const char *what, int *ret_code, struct err *e);
 /* Called by the monitor once the init has exited: delete the runtime's

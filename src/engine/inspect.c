@@ -15,7 +15,7 @@ static json_t *str_or_empty(const char *s)
 }
 
 /* Config from the bundle's config.json: what runs, as docker names it. */
-static json_t *config_of(const struct engine *en, const struct container *c, json_t *spec)
+static json_t *config_of(const struct container *c, json_t *spec)
 {
 	json_t *proc = json_object_get(spec, "process");
 	json_t *cfg = json_object();
@@ -43,7 +43,6 @@ static json_t *config_of(const struct engine *en, const struct container *c, jso
 									 : "SIGTERM"));
 	json_object_set_new(cfg, "StopTimeout", json_integer(c->stop_timeout >= 0 ? c->stop_timeout
 										  : 10));
-	(void)en;
 	return cfg;
 }
 
@@ -105,7 +104,7 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 	json_object_set_new(gd, "Data", gdd);
 	json_object_set_new(o, "GraphDriver", gd);
 	json_object_set_new(o, "Mounts", json_array());
-	json_object_set_new(o, "Config", config_of(en, c, spec));
+	json_object_set_new(o, "Config", config_of(c, spec));
 	json_object_set_new(o, "NetworkSettings", json_object());
 	return json_dump_string(o, true);
 }

@@ -25,6 +25,7 @@
 #include "image/snapshot.h"
 #include "image/store.h"
 #include "monitor/protocol.h"
+#include "oci/names.h"
 #include "runtime/runtime.h"
 #include "runtime/status.h"
 
@@ -90,6 +91,15 @@ int engine_lock_load(const struct engine *en, const char *id, struct container *
 	if (ret_changed)
 		*ret_changed = changed;
 	*ret_lock = lk;
+	return 0;
+}
+
+int engine_load(const struct engine *en, const char *what, struct container *c, struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0 || container_load(en->root, id, c, e) < 0)
+		return -1;
+	engine_refresh(en, c);
 	return 0;
 }
 
@@ -503,24 +513,18 @@ static int signal_init(const struct container *c, int sig, struct err *e)
 	return 0;
 }
 
-int engine_kill(const struct engine *en, const char *what, int sig, char **ret_id, struct err *e)
+int engine_kill(const struct engine *en, const char *what, int sig, struct err *e)
 {
-	_cleanup_free_ char *id = NULL;
-	if (container_lookup(en->root, what, &id, e) < 0)
-		return -1;
 	struct container c;
-	if (container_load(en->root, id, &c, e) < 0)
+	if (engine_load(en, what, &c, e) < 0)
 		return -1;
-	engine_refresh(en, &c);
 	int r;
 	if (c.state != CONTAINER_RUNNING && c.state != CONTAINER_PAUSED)
 		r = err_set(e, ERR_CONFLICT, "cannot kill container: %s: container %s is not running",
-			    what, id);
+			    what, c.id);
 	else
 		r = signal_init(&c, sig, e);
 	container_clear(&c);
-	if (r == 0 && ret_id)
-		*ret_id = TAKE_PTR(id);
 	return r;
 }
 
@@ -554,16 +558,11 @@ static int settle(const struct engine *en, const char *id, struct err *e)
 	return 0;
 }
 
-int engine_stop(const struct engine *en, const char *what, int timeout, char **ret_id,
-		struct err *e)
+int engine_stop(const struct engine *en, const char *what, int timeout, struct err *e)
 {
-	_cleanup_free_ char *id = NULL;
-	if (container_lookup(en->root, what, &id, e) < 0)
-		return -1;
 	struct container c;
-	if (container_load(en->root, id, &c, e) < 0)
+	if (engine_load(en, what, &c, e) < 0)
 		return -1;
-	engine_refresh(en, &c);
 	int r = 0;
 	if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) {
 		int sig = SIGTERM;
@@ -576,11 +575,9 @@ int engine_stop(const struct engine *en, const char *what, int timeout, char **r
 		if (signal_init(&c, sig, NULL) == 0 && wait_over(&c, timeout * 1000) == 0)
 			(void)signal_init(&c, SIGKILL, NULL);
 		(void)wait_over(&c, -1);
-		r = settle(en, id, e);
+		r = settle(en, c.id, e);
 	}
 	container_clear(&c);
-	if (r == 0 && ret_id)
-		*ret_id = TAKE_PTR(id);
 	return r;
 }
 
@@ -669,17 +666,6 @@ int engine_run_pidfd(const struct container *c)
 
 /* ---- exec ---- */
 
-static const char *const all_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
 
 static char *runtime_binary(const struct engine *en, const struct container *c)
 {
@@ -689,13 +675,10 @@ static char *runtime_binary(const struct engine *en, const struct container *c)
 int engine_exec(const struct engine *en, const char *what, const struct engine_exec_opts *o,
 		struct err *e)
 {
-	_cleanup_free_ char *id = NULL;
-	if (container_lookup(en->root, what, &id, e) < 0)
-		return -1;
 	struct container c;
-	if (container_load(en->root, id, &c, e) < 0)
+	if (engine_load(en, what, &c, e) < 0)
 		return -1;
-	engine_refresh(en, &c);
+	_cleanup_free_ char *id = xstrdup(c.id);
 	if (c.state != CONTAINER_RUNNING) {
 		err_set(e, ERR_CONFLICT, "container %s is not running", id);
 		container_clear(&c);
@@ -736,9 +719,11 @@ int engine_exec(const struct engine *en, const char *what, const struct engine_e
 		strv_push(&argv, "--cwd");
 		strv_push(&argv, o->workdir);
 	}
-	for (size_t i = 0; o->privileged && i < ARRAY_SIZE(all_caps); i++) {
+	for (int n = 0; o->privileged && n <= cap_last_known(); n++) {
+		if (!cap_name(n))
+			continue;
 		strv_push(&argv, "--cap");
-		strv_push(&argv, all_caps[i]);
+		strv_push(&argv, cap_name(n));
 	}
 	strv_push(&argv, id);
 	for (char **a = o->args; *a; a++)

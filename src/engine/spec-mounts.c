@@ -16,15 +16,11 @@
 #include "engine/spec-internal.h"
 #include "oci/names.h"
 
-static const char *const propagations[] = {"shared",  "rshared",  "slave",
-					   "rslave",  "private",  "rprivate"};
-
+/* docker's propagations: the runtime's, less (r)unbindable. */
 static bool is_propagation(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
-		if (streq(s, propagations[i]))
-			return true;
-	return false;
+	unsigned long flags;
+	return propagation_from_name(s, &flags) == 0 && !strstr(s, "unbindable");
 }
 
 /* A destination in the container: absolute, no "..", not "/". */

@@ -156,20 +156,14 @@ int cmd_inspect(struct global *g, int argc, char **argv)
 	images = xcalloc(n + 1, sizeof(*images));
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
-		_cleanup_free_ char *id = NULL;
-		if (container_lookup(g->en.root, *a, &id, &e) < 0) {
+		struct container c;
+		if (engine_load(&g->en, *a, &c, &e) < 0) {
 			if (type || e.kind != ERR_NOT_FOUND)
 				rc = report(&e);
 			else
 				images[n_images++] = *a;
 			continue;
 		}
-		struct container c;
-		if (container_load(g->en.root, id, &c, &e) < 0) {
-			rc = report(&e);
-			continue;
-		}
-		engine_refresh(&g->en, &c);
 		_cleanup_free_ char *text = engine_inspect_json(&g->en, &c, &e);
 		container_clear(&c);
 		if (!text) {

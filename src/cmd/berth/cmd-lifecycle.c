@@ -95,7 +95,7 @@ static int stop_or_restart(struct global *g, int argc, char **argv, bool restart
 	int rc = 0;
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
-		if (engine_stop(&g->en, *a, timeout, NULL, &e) < 0) {
+		if (engine_stop(&g->en, *a, timeout, &e) < 0) {
 			rc = report(&e);
 			continue;
 		}
@@ -147,7 +147,7 @@ int cmd_kill(struct global *g, int argc, char **argv)
 	int rc = 0;
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
-		if (engine_kill(&g->en, *a, signo, NULL, &e) < 0) {
+		if (engine_kill(&g->en, *a, signo, &e) < 0) {
 			rc = report(&e);
 			continue;
 		}
@@ -199,13 +199,10 @@ int cmd_attach(struct global *g, int argc, char **argv)
 	if (parse_or_exit(&spec, argc, argv, 1, 1, &args, &ex))
 		return ex;
 	_cleanup_err_ struct err e = ERR_INIT;
-	_cleanup_free_ char *id = NULL;
-	if (container_lookup(g->en.root, args[0], &id, &e) < 0)
-		return report(&e);
 	struct container c;
-	if (container_load(g->en.root, id, &c, &e) < 0)
+	if (engine_load(&g->en, args[0], &c, &e) < 0)
 		return report(&e);
-	engine_refresh(&g->en, &c);
+	_cleanup_free_ char *id = xstrdup(c.id);
 	bool running = c.state == CONTAINER_RUNNING;
 	bool tty = c.tty, in = c.interactive && !no_stdin;
 	pid_t pid = c.pid, monitor = c.monitor_pid;

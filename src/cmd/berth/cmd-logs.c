@@ -288,12 +288,10 @@ int cmd_logs(struct global *g, int argc, char **argv)
 			       report(&e);
 		l.has_until = true;
 	}
-	_cleanup_free_ char *id = NULL;
-	if (container_lookup(g->en.root, args[0], &id, &e) < 0)
-		return report(&e);
 	struct container c;
-	if (container_load(g->en.root, id, &c, &e) < 0)
+	if (engine_load(&g->en, args[0], &c, &e) < 0)
 		return report(&e);
+	_cleanup_free_ char *id = xstrdup(c.id);
 	bool none = c.log_driver && streq(c.log_driver, "none");
 	l.k8s = c.log_driver && streq(c.log_driver, "k8s-file");
 	_cleanup_free_ char *path = engine_log_path(&g->en, &c);
