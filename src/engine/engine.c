@@ -155,7 +155,7 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	if (mkdir_p(u->dir, 0700, e) < 0)
 		return -1;
 	_cleanup_free_ char *fs = xasprintf("%s/fs", u->dir);
-	struct snapshot_opts so = {.driver = SNAPSHOT_AUTO};
+	struct snapshot_opts so = {.driver = SNAPSHOT_AUTO, .volatile_upper = o->auto_remove};
 	if (snapshot_create(u->s, im, fs, &so, e) < 0)
 		return -1;
 	_cleanup_free_ char *cfg = NULL;

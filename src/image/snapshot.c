@@ -50,7 +50,7 @@ static bool overlay_safe(const char *p)
 }
 
 static int mount_overlay(struct store *s, const struct store_image *im, const char *dir,
-			 bool readonly, struct err *e)
+			 bool readonly, bool volatile_upper, struct err *e)
 {
 	size_t n = 0;
 	while (im->layers[n])
@@ -95,6 +95,8 @@ static int mount_overlay(struct store *s, const struct store_image *im, const ch
 		if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 		    sys_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
 			return err_sys(e, errno, "snapshot: overlay upper layer");
+		if (volatile_upper && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+			return err_sys(e, errno, "snapshot: overlay volatile upper layer");
 	}
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return err_sys(e, errno, "snapshot: create the overlay");
@@ -166,7 +168,7 @@ int snapshot_create(struct store *s, const struct store_image *im, const char *d
 	int r = -1;
 	if (o->driver != SNAPSHOT_COPY) {
 		_cleanup_err_ struct err oe = ERR_INIT;
-		r = mount_overlay(s, im, dir, o->readonly, &oe);
+		r = mount_overlay(s, im, dir, o->readonly, o->volatile_upper && !o->readonly, &oe);
 		/* The kernel's refusal (no overlay, not allowed here) means
 		 * copying; a missing layer or a bad path is an error. */
 		if (r < 0 && (o->driver == SNAPSHOT_OVERLAY || oe.errnum == 0))
@@ -189,7 +191,9 @@ int snapshot_create(struct store *s, const struct store_image *im, const char *d
 				r = err_sys(e, errno, "snapshot: read-only copy");
 		}
 	}
-	const char *name = used == SNAPSHOT_OVERLAY ? "overlay" : "copy";
+	const char *name = used == SNAPSHOT_COPY      ? "copy"
+			   : o->volatile_upper && !o->readonly ? "overlay volatile"
+							       : "overlay";
 	if (r == 0 && write_file_atomic_at(dfd, "driver", name, strlen(name), 0600, 0, e) < 0)
 		r = -1;
 	if (r < 0) {
@@ -253,7 +257,16 @@ int snapshot_mount(struct store *s, const struct store_image *im, const char *di
 	size_t len;
 	if (read_file_at(AT_FDCWD, drv, 64, &buf, &len, e) < 0)
 		return err_wrap(e, "snapshot \"%s\" is incomplete", dir);
-	return mount_overlay(s, im, dir, false, e);
+	bool vol = len >= 16 && memcmp(buf, "overlay volatile", 16) == 0;
+	if (vol) {
+		/* Left by the last mount (overlay refuses to mount over it,
+		 * the upper layer may miss writes of before a crash). */
+		_cleanup_free_ char *w = xasprintf("%s/work/work", dir);
+		_cleanup_close_ int wfd = open(w, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (wfd >= 0 && rm_rf_at(wfd, "incompat", e) < 0)
+			return err_wrap(e, "snapshot \"%s\"", dir);
+	}
+	return mount_overlay(s, im, dir, false, vol, e);
 }
 
 int snapshot_unmount(const char *dir, struct err *e)

@@ -9,7 +9,7 @@
  * same content).
  *
  * Layout of dir: upper/ work/ merged/ (the root), and "driver" holding
- * "overlay" or "copy". */
+ * "overlay", "overlay volatile" or "copy". */
 #pragma once
 
 #include "base/err.h"
@@ -24,6 +24,10 @@ enum snapshot_driver {
 struct snapshot_opts {
 	enum snapshot_driver driver;
 	bool readonly; /* no upper layer: the image as it is (image mount) */
+	/* An upper layer the kernel never syncs (overlay "volatile"): for a
+	 * container removed when it exits, whose writes need not survive a
+	 * crash.  Saves a file system sync on every unmount. */
+	bool volatile_upper;
 };
 
 /* Make dir (which must not exist) and mount the image's root at
@@ -37,7 +41,8 @@ bool snapshot_ready(const char *dir);
  * an absent dir is no error. */
 int snapshot_remove(const char *dir, struct err *e);
 /* Mount dir/merged again where it is not (after a reboot): an overlay
- * snapshot of im; a copy is always there.  No-op when ready. */
+ * snapshot of im; a copy is always there.  No-op when ready.  A volatile
+ * upper layer is taken as it is (the kernel's marker of one is removed). */
 int snapshot_mount(struct store *s, const struct store_image *im, const char *dir,
 		   struct err *e);
 /* Unmount dir/merged, keeping the snapshot (a stopped container's root;

@@ -184,6 +184,24 @@ static void test_snapshots(const char *dir)
 	ok(open(rn, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) < 0 && errno == EROFS,
 	   "it cannot be written");
 	ok(snapshot_remove(ro, &e) == 0, "removed");
+	/* volatile: unmounted and mounted again (after a stop, a reboot) */
+	_cleanup_free_ char *vs = xasprintf("%s/snap-volatile", dir);
+	struct snapshot_opts ov = {.driver = SNAPSHOT_OVERLAY, .volatile_upper = true};
+	ok(snapshot_create(&s, &idx.images[0], vs, &ov, &e) > 0, "a volatile snapshot");
+	_cleanup_free_ char *vn = xasprintf("%s/merged/kept", vs);
+	int vfd = open(vn, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ok(vfd >= 0 && write(vfd, "k\n", 2) == 2, "written");
+	if (vfd >= 0)
+		close(vfd);
+	ok(snapshot_unmount(vs, &e) == 0 && !snapshot_ready(vs), "unmounted");
+	ok(snapshot_mount(&s, &idx.images[0], vs, &e) == 0 && snapshot_ready(vs) &&
+		   file_is(vn, "k\n"),
+	   "mounted again, with what was written");
+	if (err_isset(&e)) {
+		printf("# %s\n", err_msg(&e));
+		err_clear(&e);
+	}
+	ok(snapshot_remove(vs, &e) == 0 && !exists(vs), "removed");
 	/* a missing layer is an error, never an empty root */
 	_cleanup_free_ char *bad = xasprintf("%s/snap-bad", dir);
 	free(idx.images[0].layers[1]);
