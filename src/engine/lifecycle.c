@@ -3,6 +3,7 @@
  * reads what it reports and keeps the record truthful. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "image/store.h"
 #include "monitor/protocol.h"
 #include "oci/names.h"
+#include "runtime/exe-seal.h"
 #include "runtime/runtime.h"
 #include "runtime/status.h"
 
@@ -148,13 +150,17 @@ bool engine_refresh(const struct engine *en, struct container *c)
 {
 	if (c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
 		return false;
+	/* A process that is still there has not exited (the usual case,
+	 * checked first: `ps` does this for every container). */
+	if (proc_alive(c->pid, c->pid_start))
+		return false;
 	int code;
 	char *finished;
 	if (read_exit(en, c->id, &code, &finished) == 0) {
 		set_exited(c, code, finished);
 		return true;
 	}
-	if (proc_alive(c->pid, c->pid_start) || proc_alive(c->monitor_pid, c->monitor_start))
+	if (proc_alive(c->monitor_pid, c->monitor_start))
 		return false;
 	set_exited(c, EXIT_UNKNOWN, NULL);
 	return true;
@@ -246,13 +252,16 @@ struct spawn {
 	char *state_dir, *rt_root, *bundle, *log_path;
 };
 
-_noreturn_ static void exec_monitor(const struct spawn *sp, int ctl)
+extern char **environ;
+
+/* berth-launch's command line. */
+static char **launch_argv(const struct spawn *sp)
 {
 	const struct container *c = sp->c;
 	char size[32] = "";
 	if (sp->o->rows && sp->o->cols)
 		snprintf(size, sizeof(size), "%ux%u", sp->o->rows, sp->o->cols);
-	_cleanup_strv_ char **argv = NULL;
+	char **argv = NULL;
 	strv_consume(&argv, engine_helper_path(sp->en, "berth-launch"));
 	strv_push(&argv, "--id");
 	strv_push(&argv, c->id);
@@ -291,22 +300,46 @@ _noreturn_ static void exec_monitor(const struct spawn *sp, int ctl)
 	strv_push(&argv, "container");
 	strv_push(&argv, "cleanup");
 	strv_push(&argv, c->id);
-	/* A session of its own (no terminal's signals), stdio on /dev/null
-	 * (a caller reading our output to its end must not wait for it),
-	 * nothing else of ours open. */
-	(void)setsid();
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* (dup2 onto itself would keep close-on-exec) */
-	if ((ctl == 3 ? fd_set_cloexec(3, false) : dup2(ctl, 3)) < 0)
+	return argv;
+}
+
+/* Start berth-launch with ctl as fd 3: vfork (no copy of our address
+ * space to fault in), and in the child nothing but system calls.  The
+ * binary is executed through a read-only mount of it where we can make
+ * one (exe-seal.h: then it need not copy itself).  All signals stay
+ * blocked across the exec (no handler of ours may run in the child);
+ * berth-launch unblocks them. */
+static pid_t spawn_launch(char **argv, int ctl, struct err *e)
+{
+	int exe = exe_seal_open(argv[0]);
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t pid = vfork();
+	if (pid == 0) {
+		/* A session of its own (no terminal's signals), stdio on
+		 * /dev/null (a caller reading our output to its end must not
+		 * wait for it), nothing else of ours open.  (dup2 onto itself
+		 * would keep close-on-exec.) */
+		(void)setsid();
+		if ((ctl == 3 ? fd_set_cloexec(3, false) : dup2(ctl, 3)) < 0)
+			_exit(125);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(125);
+		(void)close_range(4, ~0U, CLOSE_RANGE_CLOEXEC);
+		if (exe >= 0)
+			syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+		execv(argv[0], argv);
 		_exit(125);
-	int null = open("/dev/null", O_RDWR);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		_exit(125);
-	(void)close_range(4, ~0U, 0);
-	execv(argv[0], argv);
-	_exit(125);
+	}
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (exe >= 0)
+		close(exe);
+	if (pid < 0)
+		return err_sys(e, saved, "fork");
+	return pid;
 }
 
 /* The monitor's report: 'S' and the pid, or 'F' and the error. */
@@ -343,17 +376,13 @@ static int spawn_monitor(struct spawn *sp, struct engine_started *ret, struct er
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, errno, "socketpair");
-	pid_t mon = fork();
+	_cleanup_strv_ char **argv = launch_argv(sp);
+	pid_t mon = spawn_launch(argv, sv[1], e);
+	close(sv[1]);
 	if (mon < 0) {
 		close(sv[0]);
-		close(sv[1]);
-		return err_sys(e, errno, "fork");
+		return -1;
 	}
-	if (mon == 0) {
-		close(sv[0]);
-		exec_monitor(sp, sv[1]);
-	}
-	close(sv[1]);
 	pid_t pid = 0;
 	if (read_report(sv[0], &pid, e) < 0) {
 		close(sv[0]);

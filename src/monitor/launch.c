@@ -368,6 +368,10 @@ static int launch(struct mon *m, char **argv)
 
 int launch_main(int argc, char **argv)
 {
+	/* The engine starts us with every signal blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	struct mon m = {.ctl = -1, .out = -1, .err = -1, .in = -1, .master = -1, .listen = -1,
 			.log_driver = LOG_JSON_FILE};
 	if (mon_parse_args(&m, argc, argv) < 0) {

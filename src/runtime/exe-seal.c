@@ -4,7 +4,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <linux/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,6 +28,9 @@ int exe_seal_reexec(char **argv, struct err *e)
 	int seals = fcntl(self, F_GET_SEALS);
 	if (seals >= 0 && (seals & SEALS) == SEALS)
 		return 0;
+	struct statvfs vfs;
+	if (fstatvfs(self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return 0;
 	struct stat st;
 	if (fstat(self, &st) < 0)
 		return err_sys(e, errno, "stat /proc/self/exe");
@@ -46,4 +51,19 @@ int exe_seal_reexec(char **argv, struct err *e)
 		return err_sys(e, errno, "seal the runtime binary copy");
 	syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
 	return err_sys(e, errno, "re-execute from the sealed copy");
+}
+
+int exe_seal_open(const char *path)
+{
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

@@ -11,6 +11,12 @@
 
 #include "base/err.h"
 
-/* Re-exec from a sealed copy unless already running from one.  Returns
- * only when already sealed (0) or on failure (-1). */
+/* Re-exec from a sealed copy unless already running from one or from a
+ * read-only mount.  Returns only when already safe (0) or on failure (-1). */
 int exe_seal_reexec(char **argv, struct err *e);
+
+/* An O_PATH descriptor of path on a detached read-only (nosuid, nodev)
+ * bind mount of it alone, to execveat(fd, "", ..., AT_EMPTY_PATH); or -1
+ * (errno set) where mounts cannot be made (no CAP_SYS_ADMIN): then exec
+ * the path and let exe_seal_reexec make its copy. */
+int exe_seal_open(const char *path);
