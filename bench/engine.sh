@@ -12,6 +12,7 @@
 #   version                  the CLI's own start-up
 # and, with the 50 containers running, the memory of what stays with each
 # one (berth-monitor, podman's conmon): RSS and PSS from smaps_rollup.
+# Both keep what does not persist (runroot) on a tmpfs, as /run is.
 # Reported: medians and the ratios to podman's.  Needs root and podman.
 set -euo pipefail
 
@@ -47,10 +48,13 @@ events_logger = "file"
 cgroup_manager = "cgroupfs"
 runtime = "crun"
 EOF
-b() { "$BERTH" --root "$work/berth/root" --runroot "$work/berth/run" "$@"; }
+# What does not persist lives on a tmpfs, as /run does on every host.
+mkdir -p "$work/run"
+mount -t tmpfs -o mode=0700 berth-bench "$work/run"
+b() { "$BERTH" --root "$work/berth/root" --runroot "$work/run/berth" "$@"; }
 pm() {
 	CONTAINERS_CONF=$work/podman/containers.conf podman --root "$work/podman/store" \
-		--runroot "$work/podman/run" --tmpdir "$work/podman/tmp" "$@"
+		--runroot "$work/run/podman" --tmpdir "$work/run/podman-tmp" "$@"
 }
 docker_ok=false
 if command -v docker >/dev/null && timeout 5 docker info >/dev/null 2>&1; then

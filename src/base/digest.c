@@ -2,7 +2,6 @@
  * the CPU has it).  libcrypto is loaded when the first digest is taken:
  * relocating it costs every start of berth a few milliseconds that most
  * commands (run, ps, stop...) never need. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "dl.h"
 #include "sha256.h"
 
 struct digest_ctx {
@@ -36,18 +36,19 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	_cleanup_err_ struct err e = ERR_INIT;
+	void *lib = dl_open("libcrypto.so.3", &e);
 	if (!lib) {
-		fprintf(stderr, "berth: cannot load libcrypto (apt-get install libssl3): %s\n",
-			dlerror());
+		fprintf(stderr, "berth: %s%s\n", err_msg(&e),
+			dl_available ? " (apt-get install libssl3)" : "");
 		exit(125);
 	}
-	if (!(*(void **)&ossl.ctx_new = dlsym(lib, "EVP_MD_CTX_new")) ||
-	    !(*(void **)&ossl.ctx_free = dlsym(lib, "EVP_MD_CTX_free")) ||
-	    !(*(void **)&ossl.sha256 = dlsym(lib, "EVP_sha256")) ||
-	    !(*(void **)&ossl.init = dlsym(lib, "EVP_DigestInit_ex")) ||
-	    !(*(void **)&ossl.update = dlsym(lib, "EVP_DigestUpdate")) ||
-	    !(*(void **)&ossl.final = dlsym(lib, "EVP_DigestFinal_ex")))
+	if (!(*(void **)&ossl.ctx_new = dl_sym(lib, "EVP_MD_CTX_new")) ||
+	    !(*(void **)&ossl.ctx_free = dl_sym(lib, "EVP_MD_CTX_free")) ||
+	    !(*(void **)&ossl.sha256 = dl_sym(lib, "EVP_sha256")) ||
+	    !(*(void **)&ossl.init = dl_sym(lib, "EVP_DigestInit_ex")) ||
+	    !(*(void **)&ossl.update = dl_sym(lib, "EVP_DigestUpdate")) ||
+	    !(*(void **)&ossl.final = dl_sym(lib, "EVP_DigestFinal_ex")))
 		crypto_fail("dlsym");
 }
 

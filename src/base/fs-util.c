@@ -25,6 +25,40 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 	return 0;
 }
 
+int read_record_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+		   struct err *e)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return err_sys(e, errno, "open \"%s\"", path);
+	size_t alloc = 8192;
+	_cleanup_free_ char *buf = xmalloc(alloc);
+	ssize_t n;
+	do
+		n = read(fd, buf, alloc - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(e, errno, "read \"%s\"", path);
+	if ((size_t)n < alloc - 1) {
+		if ((size_t)n > max)
+			return err_set(e, ERR_INVALID, "read \"%s\": larger than %zu bytes", path, max);
+		buf[n] = '\0';
+		*ret = TAKE_PTR(buf);
+		if (ret_len)
+			*ret_len = (size_t)n;
+		return 0;
+	}
+	/* A large one: from the start, the usual way. */
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_sys(e, errno, "read \"%s\"", path);
+	int r = read_all_fd(fd, max, ret, ret_len);
+	if (r == -E2BIG)
+		return err_set(e, ERR_INVALID, "read \"%s\": larger than %zu bytes", path, max);
+	if (r < 0)
+		return err_sys(e, r, "read \"%s\"", path);
+	return 0;
+}
+
 int write_file_at(int dirfd, const char *path, const char *data, struct err *e)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);

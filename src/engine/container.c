@@ -109,15 +109,21 @@ void container_clear(struct container *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int container_load(const char *root, const char *id, struct container *c, struct err *e)
+/* The record of id, below dfd (the containers directory) or the path
+ * of it when dfd is AT_FDCWD. */
+static int load_at(int dfd, const char *root, const char *id, struct container *c,
+		   struct err *e)
 {
 	memset(c, 0, sizeof(*c));
 	if (!id_valid(id))
 		return err_set(e, ERR_INVALID, "container id \"%s\" is not 64 hex digits", id);
-	_cleanup_free_ char *path = xasprintf("%s/containers/%s/container.json", root, id);
+	char rel[CONTAINER_ID_LEN + 32];
+	snprintf(rel, sizeof(rel), "%s/container.json", id);
+	_cleanup_free_ char *path =
+		dfd == AT_FDCWD ? xasprintf("%s/containers/%s", root, rel) : xstrdup(rel);
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	if (read_file_at(AT_FDCWD, path, RECORD_MAX, &buf, &len, e) < 0)
+	if (read_record_at(dfd, path, RECORD_MAX, &buf, &len, e) < 0)
 		return err_wrap(e, "container %.12s", id);
 	_cleanup_json_ json_t *o = NULL;
 	if (json_parse_buffer(buf, len, "container.json", &o, e) < 0)
@@ -246,6 +252,11 @@ int container_name_release(const char *root, const char *name, const char *id)
 
 /* ---- listing and lookup ---- */
 
+int container_load(const char *root, const char *id, struct container *c, struct err *e)
+{
+	return load_at(AT_FDCWD, root, id, c, e);
+}
+
 void container_list_free(struct container *l, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -268,7 +279,7 @@ int container_list(const char *root, struct container **ret, size_t *n, struct e
 		if (!id_valid(de->d_name))
 			continue;
 		struct container c;
-		if (container_load(root, de->d_name, &c, NULL) < 0)
+		if (load_at(dirfd(d), root, de->d_name, &c, NULL) < 0)
 			continue; /* being created or removed */
 		if (cnt == alloc) {
 			alloc = alloc ? alloc * 2 : 16;

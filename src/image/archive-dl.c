@@ -8,12 +8,12 @@
  * command stops with a clear error. */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/dl.h"
 #include "base/log.h"
 
 /* The functions: return type, name, parameters, arguments. */
@@ -84,18 +84,19 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	void *lib = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+	_cleanup_err_ struct err e = ERR_INIT;
+	void *lib = dl_open("libarchive.so.13", &e);
 	if (!lib) {
-		log_error("cannot load libarchive (apt-get install libarchive13): %s", dlerror());
+		log_error("%s%s", err_msg(&e), dl_available ? " (apt-get install libarchive13)" : "");
 		exit(125);
 	}
 #define RESOLVE(ret, name, params, args)                                                         \
-	if (!(*(void **)&al.name = dlsym(lib, #name))) {                                         \
+	if (!(*(void **)&al.name = dl_sym(lib, #name))) {                                         \
 		log_error("libarchive.so.13 lacks %s", #name);                                     \
 		exit(125);                                                                       \
 	}
 	ARCHIVE_FUNCS(RESOLVE)
-	if (!(*(void **)&al.archive_set_error = dlsym(lib, "archive_set_error"))) {
+	if (!(*(void **)&al.archive_set_error = dl_sym(lib, "archive_set_error"))) {
 		log_error("libarchive.so.13 lacks archive_set_error");
 		exit(125);
 	}

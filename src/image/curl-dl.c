@@ -8,11 +8,11 @@
  * curl_easy_getinfo are variadic: the option number says the type of
  * their one argument (CURLOPTTYPE_*), so it is passed on as that type. */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "base/dl.h"
 #include "base/log.h"
 
 static struct {
@@ -39,13 +39,14 @@ static struct {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-#define SYM(field, name) (*(void **)&cl.field = dlsym(cl.lib, name)) != NULL
+#define SYM(field, name) (*(void **)&cl.field = dl_sym(cl.lib, name)) != NULL
 
 static void load(void)
 {
-	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	_cleanup_err_ struct err e = ERR_INIT;
+	void *lib = dl_open("libcurl.so.4", &e);
 	if (!lib) {
-		log_error("cannot load libcurl (apt-get install libcurl4): %s", dlerror());
+		log_error("%s%s", err_msg(&e), dl_available ? " (apt-get install libcurl4)" : "");
 		return;
 	}
 	cl.lib = lib;

@@ -3,6 +3,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 start_sleeper() { # a running container to exec into
 	args testinit sleep 1000
 	rt run -d --pid-file "$TEST_TMP/pid" "$ID" </dev/null >/dev/null 2>&1
@@ -122,8 +124,7 @@ JSON
 
 @test "a command that cannot run is a clear error" {
 	start_sleeper
-	run rt exec "$ID" nosuchcmd
-	assert_failure
+	run -127 rt exec "$ID" nosuchcmd
 	assert_output --partial 'exec "nosuchcmd": executable file not found in $PATH'
 	run rt exec --cwd relative "$ID" testinit true
 	assert_failure

@@ -218,6 +218,49 @@ unique_tar() { # unique_tar FILE SIZE-IN-KB
 	assert_output "${id:7:12}"
 }
 
+@test "run pulls a missing image; --pull always a newer one; --pull never none" {
+	import_as "$REG/t9/app:1"
+	local old
+	old=$(image_id "$REG/t9/app:1")
+	b push "$REG/t9/app:1" >/dev/null
+	b rmi "$REG/t9/app:1" >/dev/null
+
+	run --separate-stderr b run --rm "$REG/t9/app:1" echo pulled
+	assert_success
+	assert_output "pulled"
+	assert_equal "$(head -1 <<<"$stderr")" "Unable to find image '$REG/t9/app:1' locally"
+	assert_equal "$(image_id "$REG/t9/app:1")" "$old"
+
+	# A newer image under the same name in the registry; the local name
+	# points at the old one again.
+	local tar=$TEST_TMP/newer.tar
+	cp "$(busybox_tar)" "$tar"
+	mkdir -p "$TEST_TMP/m"
+	echo newer >"$TEST_TMP/m/marker"
+	tar -rf "$tar" -C "$TEST_TMP/m" marker
+	import_as "$REG/t9/app:1" "$tar"
+	b push "$REG/t9/app:1" >/dev/null
+	b tag "$old" "$REG/t9/app:1"
+
+	run b run --rm "$REG/t9/app:1" cat /marker
+	assert_failure 1
+	run b run --rm --pull missing "$REG/t9/app:1" cat /marker
+	assert_failure 1
+	run --separate-stderr b run --rm --pull always "$REG/t9/app:1" cat /marker
+	assert_success
+	assert_output "newer"
+	[ "$(image_id "$REG/t9/app:1")" != "$old" ]
+
+	run b run --rm --pull never "$REG/t9/other:1" true
+	assert_failure 125
+	assert_output --partial "Unable to find image '$REG/t9/other:1' locally"
+	run b run --rm --pull sometimes "$REG/t9/app:1" true
+	assert_failure 125
+	assert_output --partial 'invalid pull policy "sometimes"'
+	run b ps -aq
+	assert_output ""
+}
+
 @test "a second push finds the layers there; a push to another repository mounts them" {
 	import_as "$REG/t2/app:1"
 	run b push "$REG/t2/app:1"

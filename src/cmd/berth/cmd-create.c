@@ -136,7 +136,7 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		{"stop-timeout", 0, OPT_STRING, &c->stop_timeout, "SECONDS",
 		 "time to stop before SIGKILL (default 10)"},
 		{"cidfile", 0, OPT_STRING, &c->cidfile, "FILE", "write the container's id to FILE"},
-		{"pull", 0, OPT_STRING, &c->pull, "POLICY", "missing (default) or never"},
+		{"pull", 0, OPT_STRING, &c->pull, "POLICY", "missing (default), always or never"},
 		{"runtime", 0, OPT_STRING, &c->runtime, "PATH", "a runc-compatible runtime"},
 		{"detach", 'd', OPT_BOOL, &c->detach, NULL, "run in the background, print its id"},
 		{"sig-proxy", 0, OPT_BOOL, &c->sig_proxy, NULL,
@@ -185,8 +185,10 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		goto bad;
 	}
 	o->stop_timeout = (int)st;
-	if (c->pull && !streq(c->pull, "missing") && !streq(c->pull, "never")) {
-		err_set(&e, ERR_INVALID, "invalid pull policy \"%s\" (missing or never)", c->pull);
+	if (c->pull && !streq(c->pull, "missing") && !streq(c->pull, "always") &&
+	    !streq(c->pull, "never")) {
+		err_set(&e, ERR_INVALID, "invalid pull policy \"%s\" (missing, always or never)",
+			c->pull);
 		goto bad;
 	}
 	r->pids_limit = pl;
@@ -252,8 +254,9 @@ static int write_cidfile(const char *path, const char *id, struct err *e)
 	return 0;
 }
 
-/* --pull missing: the image from its registry, as `berth pull -q`. */
-static int pull_missing(struct global *g, const char *image, struct err *e)
+/* --pull missing or always: the image from its registry, as
+ * `berth pull -q`. */
+static int pull_image(struct global *g, const char *image, struct err *e)
 {
 	struct registry_opts ro = {0};
 	struct store s;
@@ -276,13 +279,22 @@ static int create_container(struct global *g, struct create_cli *c, char **ret_i
 		c->init_path = engine_helper_path(&g->en, "berth-init");
 		c->o.run.init_path = c->init_path;
 	}
+	if (c->pull && streq(c->pull, "always")) {
+		/* A newer image where the registry has one (berth-full pulls). */
+		if (cli_need_full() < 0)
+			return err_set(e, ERR_INTERNAL, "cannot pull %s", c->o.image);
+		if (pull_image(g, c->o.image, e) < 0)
+			return -1;
+	}
 	int r = engine_create(&g->en, &c->o, ret_id, e);
 	if (r < 0 && e->kind == ERR_NOT_FOUND && strstr(err_msg(e), "Unable to find image") &&
 	    !(c->pull && streq(c->pull, "never"))) {
-		/* docker says so, then pulls. */
+		/* docker says so, then pulls (berth-full does: it all again). */
+		if (cli_need_full() < 0)
+			return err_set(e, ERR_INTERNAL, "cannot pull %s", c->o.image);
 		fprintf(stderr, "%s\n", err_msg(e));
 		err_clear(e);
-		if (pull_missing(g, c->o.image, e) < 0)
+		if (pull_image(g, c->o.image, e) < 0)
 			return -1;
 		r = engine_create(&g->en, &c->o, ret_id, e);
 	}

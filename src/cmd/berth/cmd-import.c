@@ -14,6 +14,8 @@
 
 int cmd_import(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	_cleanup_strv_ char **changes = NULL;
 	const char *message = NULL, *platform = NULL;
 	const struct opt opts[] = {

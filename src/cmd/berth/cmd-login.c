@@ -154,6 +154,8 @@ static int do_login(struct login_args *a, struct err *e)
 
 int cmd_login(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	struct login_args a = {.tls_verify = true};
 	const struct opt opts[] = {
 		{"username", 'u', OPT_STRING, &a.user, "USER", "user name"},

@@ -266,6 +266,8 @@ static int pull_one(struct global *g, const char *reference, bool quiet, struct 
 
 int cmd_pull(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	bool quiet = false, all_tags = false;
 	struct net_opts n = {.tls_verify = true};
 	const struct opt opts[] = {
@@ -346,6 +348,8 @@ static int push_one(struct global *g, const char *source, const char *dest, bool
 
 int cmd_push(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	bool quiet = false;
 	struct net_opts n = {.tls_verify = true};
 	const struct opt opts[] = {

@@ -144,6 +144,8 @@ static int output_commit(struct output *o, const char *path, struct err *e)
 
 int cmd_save(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	const char *output = NULL, *format = "docker-archive";
 	bool multi = false, quiet = false;
 	const struct opt opts[] = {
@@ -202,6 +204,8 @@ int cmd_save(struct global *g, int argc, char **argv)
 
 int cmd_load(struct global *g, int argc, char **argv)
 {
+	if (cli_need_full() < 0)
+		return EXIT_BERTH;
 	const char *input = NULL;
 	bool quiet = false;
 	const struct opt opts[] = {

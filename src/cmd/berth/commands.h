@@ -71,6 +71,11 @@ int report_start(struct err *e);
 
 /* Report e as "berth: <message>" and return EXIT_BERTH. */
 int report(struct err *e);
+/* For a command that loads libcurl or libarchive (base/dl.h): in the
+ * static berth, re-execute the whole command line as berth-full (no
+ * return); 0 where this program loads them itself; -1 (said) when
+ * berth-full cannot be run.  Called before the command does anything. */
+int cli_need_full(void);
 /* Parse options; returns 0 to go on, or 1 with *ret_exit set (0 after
  * --help, EXIT_BERTH after an error).  Checks the positional count. */
 int parse_or_exit(const struct opt_spec *spec, int argc, char **argv, size_t min_args,

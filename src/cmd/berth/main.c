@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/dl.h"
 #include "base/log.h"
 #include "cmd/berth/commands.h"
 #include "cmd/common/format.h"
@@ -223,6 +224,9 @@ static char *absolute(const char *p)
 	return xasprintf("%s/%s", cwd, p);
 }
 
+static char **main_argv;
+static const char *self_path;
+
 /* The engine over the global options: absolute paths (the monitor runs
  * elsewhere), the helper binaries next to ours. */
 static void engine_setup(struct global *g, const char *runtime, char **owned)
@@ -233,7 +237,7 @@ static void engine_setup(struct global *g, const char *runtime, char **owned)
 	char *slash = strrchr(self, '/');
 	g->en.root = owned[0] = absolute(g->root);
 	g->en.runroot = owned[1] = absolute(g->runroot);
-	g->en.self = self;
+	g->en.self = self_path = self;
 	const char *mon = getenv("BERTH_MONITOR");
 	g->en.monitor = owned[2] = mon ? xstrdup(mon)
 				       : xasprintf("%.*s/berth-monitor",
@@ -241,8 +245,22 @@ static void engine_setup(struct global *g, const char *runtime, char **owned)
 	g->en.runtime = runtime && *runtime ? runtime : NULL;
 }
 
+int cli_need_full(void)
+{
+	if (dl_available)
+		return 0;
+	const char *slash = self_path ? strrchr(self_path, '/') : NULL;
+	_cleanup_free_ char *full = slash ? xasprintf("%.*s/berth-full", (int)(slash - self_path),
+						       self_path)
+					  : xstrdup("berth-full");
+	execv(full, main_argv);
+	log_error("cannot run %s (this command needs it): %s", full, strerror(errno));
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
+	main_argv = argv;
 	log_init("berth");
 	signal(SIGPIPE, SIG_IGN);
 	struct global g = {.root = DEFAULT_ROOT, .runroot = DEFAULT_RUNROOT};
