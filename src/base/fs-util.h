@@ -13,13 +13,13 @@
 
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
 		 struct err *e);
-/* Open (no create, no truncate) and write the whole buffer: for /proc and
- * cgroup files.  Returns 0 or -1 with e set. */
 /* read_file_at for a regular file of ours, written whole (atomically):
  * a read shorter than asked for is its end, so a small file costs one
  * read(2), not two (what `berth ps` does for every container). */
 int read_record_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
 		   struct err *e);
+/* Open (no create, no truncate) and write the whole buffer: for /proc and
+ * cgroup files.  Returns 0 or -1 with e set. */
 int write_file_at(int dirfd, const char *path, const char *data, struct err *e);
 enum write_atomic_flags { WRITE_ATOMIC_SYNC = 1 << 0 };
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
