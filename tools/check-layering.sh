@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Enforce the layering of docs/ARCHITECTURE.md: a file may include headers
 # of its own layer and of the layers below it, never above.
-#   base <- oci <- runtime <- monitor;  base <- image <- build;
-#   engine: monitor runtime image build oci base;  api: engine + below;  cmd: anything
+#   base <- oci <- runtime <- monitor;  base <- image <- build;  base <- net;
+#   engine: monitor runtime image build net oci base;  api: engine + below;  cmd: anything
 set -euo pipefail
 cd "$(dirname "$0")/../src"
 declare -A allowed=(
@@ -12,8 +12,9 @@ declare -A allowed=(
 	[monitor]="base oci runtime monitor"
 	[image]="base image"
 	[build]="base image build"
-	[engine]="base oci runtime monitor image build engine"
-	[api]="base oci runtime monitor image build engine api"
+	[net]="base net"
+	[engine]="base oci runtime monitor image build net engine"
+	[api]="base oci runtime monitor image build net engine api"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

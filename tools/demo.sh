@@ -21,8 +21,9 @@ echo "capability: $(grep CapEff /proc/self/status)"
 echo "root:       $(awk "\$5 == \"/\" { print \$(NF-2) }" /proc/self/mountinfo) (the image under a writable layer)"
 echo "mounts:"
 sed "s/^[0-9]* [0-9]* [0-9:]* [^ ]* \([^ ]*\) .* - \([^ ]*\) .*/  \1 (\2)/" /proc/self/mountinfo
-echo "network interfaces (own network namespace):"
-ip -o link | sed "s/^[0-9]*: \([^:]*\):.*/  \1/"'
+echo "network (own namespace, on the default bridge):"
+ip -o -4 addr | awk "{ print \"  \" \$2 \" \" \$4 }"
+ip route | sed "s/^/  /"'
 echo "$ berth run --rm --hostname berth-demo busybox sh -c ..."
 "$berth" run --rm --hostname berth-demo busybox sh -c "$script"
 echo "$ berth run -d --name berth-demo busybox ...; berth ps; berth logs; berth exec; berth rm -f"
@@ -33,3 +34,16 @@ for _ in $(seq 50); do [ -n "$("$berth" logs berth-demo)" ] && break; sleep 0.1;
 "$berth" logs berth-demo
 "$berth" exec berth-demo sh -c 'echo "exec: pid $$, beside: $(ps -o comm | grep -c "^sleep") sleep"'
 "$berth" rm -f berth-demo
+echo "$ berth run -d -p 80 --name berth-web busybox httpd ...; berth port; GET /"
+"$berth" rm -f berth-web >/dev/null 2>&1 || true
+"$berth" run -d -p 80 --name berth-web busybox sh -c \
+	'mkdir -p /www && echo "hello from a published port" >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+"$berth" port berth-web
+port=$("$berth" port berth-web 80 | sed 's/.*://')
+for _ in $(seq 50); do
+	out=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET / HTTP/1.0\r\n\r\n' >&3 &&
+		tail -1 <&3) 2>/dev/null) || true
+	[ -n "$out" ] && echo "$out" && break
+	sleep 0.1
+done
+"$berth" rm -f berth-web

@@ -82,6 +82,14 @@ int container_save(const char *root, const struct container *c, struct err *e)
 	json_object_set_new(o, "stopTimeout", json_integer(c->stop_timeout));
 	if (c->runtime)
 		json_object_set_new(o, "runtime", json_string(c->runtime));
+	if (c->network)
+		json_object_set_new(o, "network", json_string(c->network));
+	if (c->ports)
+		json_object_set_new(o, "ports", json_string_array(c->ports));
+	if (c->ip)
+		json_object_set_new(o, "ip", json_string(c->ip));
+	if (c->ports_bound)
+		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
 	json_object_set_new(o, "monitorStart", json_integer((json_int_t)c->monitor_start));
 	_cleanup_free_ char *text = json_dump_string(o, true);
@@ -106,6 +114,10 @@ void container_clear(struct container *c)
 	free(c->log_driver);
 	free(c->stop_signal);
 	free(c->runtime);
+	free(c->network);
+	strv_free(c->ports);
+	free(c->ip);
+	strv_free(c->ports_bound);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -152,6 +164,10 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    json_get_string(o, "", "stopSignal", false, &c->stop_signal, e) < 0 ||
 	    json_get_i64(o, "", "stopTimeout", false, &stop_timeout, e) < 0 ||
 	    json_get_string(o, "", "runtime", false, &c->runtime, e) < 0 ||
+	    json_get_string(o, "", "network", false, &c->network, e) < 0 ||
+	    json_get_strv(o, "", "ports", false, &c->ports, e) < 0 ||
+	    json_get_string(o, "", "ip", false, &c->ip, e) < 0 ||
+	    json_get_strv(o, "", "portsBound", false, &c->ports_bound, e) < 0 ||
 	    json_get_i64(o, "", "monitorPid", false, &mpid, e) < 0 ||
 	    json_get_u64(o, "", "monitorStart", false, &c->monitor_start, e) < 0) {
 		container_clear(c);

@@ -42,8 +42,12 @@ struct container {
 	char *log_driver;  /* json-file, k8s-file or none */
 	char *stop_signal; /* NULL: SIGTERM */
 	int stop_timeout;  /* seconds; -1: docker's 10 */
+	char *network; /* "none", "host" or a network's name */
+	char **ports;  /* -p specs as given */
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
+	char *ip;	   /* its address on its network */
+	char **ports_bound; /* "0.0.0.0:8080->80/tcp" */
 	int monitor_pid;
 	uint64_t monitor_start;
 };

@@ -17,6 +17,8 @@
 #include "monitor/logfile.h"
 #include "base/parse-util.h"
 #include "image/store.h"
+#include "engine/ports.h"
+#include "net/network.h"
 
 static char *holder_of(const char *id)
 {
@@ -86,6 +88,9 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	c.log_driver = (char *)(o->log_driver ? o->log_driver : "json-file");
 	c.stop_signal = (char *)o->stop_signal;
 	c.stop_timeout = o->stop_timeout;
+	c.network = (char *)o->run.network;
+	if (engine_net_bridged(o->run.network))
+		c.ports = o->ports;
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -93,7 +98,8 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		strv_push(&c.labels, eq ? eq + 1 : "");
 	}
 	int r = container_save(en->root, &c, e);
-	c.log_driver = c.stop_signal = NULL;
+	c.log_driver = c.stop_signal = c.network = NULL;
+	c.ports = NULL;
 	strv_free(c.command);
 	strv_free(c.labels);
 	return r;
@@ -171,6 +177,9 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	if (write_etc_files(u->dir, u->id, &run, e) < 0)
 		return -1;
 	run.etc_dir = u->dir;
+	_cleanup_free_ char *netns = engine_net_bridged(run.network) ? engine_netns_path(en, u->id)
+								      : NULL;
+	run.netns_path = netns;
 	struct spec_image img = {.config_json = cfg};
 	_cleanup_free_ char *spec = spec_generate(&img, &run, e);
 	if (!spec)
@@ -232,6 +241,22 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	int sig;
 	if (o->stop_signal && parse_signal(o->stop_signal, &sig) < 0)
 		return err_set(e, ERR_INVALID, "invalid signal: %s", o->stop_signal);
+	/* docker's default network is its bridge. */
+	struct engine_create_opts oo = *o;
+	if (!oo.run.network || !*oo.run.network)
+		oo.run.network = NETWORK_DEFAULT;
+	if (engine_net_bridged(oo.run.network)) {
+		struct network n;
+		if (network_get(en->root, oo.run.network, &n, e) < 0)
+			return -1;
+		network_clear(&n);
+		_cleanup_free_ struct port_map *maps = NULL;
+		size_t nm = 0;
+		for (char **p = oo.ports; p && *p; p++)
+			if (ports_parse(*p, &maps, &nm, e) < 0)
+				return -1;
+	}
+	o = &oo;
 	struct store s;
 	if (store_open(en->root, STORE_ADD, &s, e) < 0)
 		return -1;

@@ -28,6 +28,7 @@ struct engine_create_opts {
 	const char *log_driver;	 /* NULL: json-file */
 	const char *stop_signal; /* NULL: the image's, else SIGTERM */
 	int stop_timeout;	 /* -1: 10 s */
+	char **ports;		 /* -p specs (engine/ports.h) */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
 	 * filled in by engine_create. */
 	struct spec_run_opts run;

@@ -1,5 +1,7 @@
 /* inspect.c: a container as docker's inspect shows it. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,8 @@
 #include "base/strv.h"
 #include "engine/engine.h"
 #include "engine/internal.h"
+#include "engine/ports.h"
+#include "net/network.h"
 
 static json_t *str_or_empty(const char *s)
 {
@@ -15,6 +19,22 @@ static json_t *str_or_empty(const char *s)
 }
 
 /* Config from the bundle's config.json: what runs, as docker names it. */
+/* docker's "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}] */
+static void port_json_add(json_t *obj, const struct port_map *m)
+{
+	char ip[INET_ADDRSTRLEN], key[16], hp[8];
+	inet_ntop(AF_INET, &m->host_ip, ip, sizeof(ip));
+	snprintf(key, sizeof(key), "%u/%s", m->port, m->udp ? "udp" : "tcp");
+	snprintf(hp, sizeof(hp), "%u", m->host_port);
+	json_t *list = json_object_get(obj, key);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(obj, key, list);
+	}
+	json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort",
+					      m->host_port ? hp : ""));
+}
+
 static json_t *config_of(const struct container *c, json_t *spec)
 {
 	json_t *proc = json_object_get(spec, "process");
@@ -105,6 +125,47 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 	json_object_set_new(o, "GraphDriver", gd);
 	json_object_set_new(o, "Mounts", json_array());
 	json_object_set_new(o, "Config", config_of(c, spec));
-	json_object_set_new(o, "NetworkSettings", json_object());
+	json_object_set_new(hc, "NetworkMode", json_string(c->network ? c->network : "none"));
+	/* What -p asked for, and what the run has. */
+	json_t *pb = json_object();
+	_cleanup_free_ struct port_map *want = NULL;
+	size_t nw = 0;
+	for (char **p = c->ports; p && *p; p++)
+		(void)ports_parse(*p, &want, &nw, NULL);
+	for (size_t i = 0; i < nw; i++)
+		port_json_add(pb, &want[i]);
+	json_object_set_new(hc, "PortBindings", pb);
+	json_t *ns = json_object();
+	json_t *ports = json_object();
+	for (char **p = c->ports_bound; p && *p; p++) {
+		struct port_map m;
+		if (port_map_parse_formatted(*p, &m) == 0)
+			port_json_add(ports, &m);
+	}
+	json_object_set_new(ns, "Ports", ports);
+	struct network n;
+	bool have = c->network && engine_net_bridged(c->network) &&
+		    network_get(en->root, c->network, &n, NULL) == 0;
+	char gw[INET_ADDRSTRLEN] = "";
+	if (have)
+		inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
+	bool up = c->ip && (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED);
+	json_object_set_new(ns, "IPAddress", json_string(up ? c->ip : ""));
+	json_object_set_new(ns, "IPPrefixLen", json_integer(up && have ? (int)n.subnet.prefix : 0));
+	json_object_set_new(ns, "Gateway", json_string(up ? gw : ""));
+	_cleanup_free_ char *sandbox = engine_netns_path(en, c->id);
+	json_object_set_new(ns, "SandboxKey", json_string(up ? sandbox : ""));
+	json_t *nets = json_object();
+	if (have) {
+		json_t *one = json_object();
+		json_object_set_new(one, "NetworkID", json_string(n.id));
+		json_object_set_new(one, "IPAddress", json_string(up ? c->ip : ""));
+		json_object_set_new(one, "IPPrefixLen", json_integer(up ? (int)n.subnet.prefix : 0));
+		json_object_set_new(one, "Gateway", json_string(up ? gw : ""));
+		json_object_set_new(nets, n.name, one);
+		network_clear(&n);
+	}
+	json_object_set_new(ns, "Networks", nets);
+	json_object_set_new(o, "NetworkSettings", ns);
 	return json_dump_string(o, true);
 }

@@ -19,3 +19,14 @@ int engine_runtime_forget(const struct engine *en, const struct container *c, st
 /* SIGKILL the container's init and wait until its run is over and
  * recorded (no lock held). */
 int engine_stop_now(const struct engine *en, const char *id, struct err *e);
+
+/* ---- netsetup.c: the network of a running container ---- */
+/* Whether --network names a bridge network (not none, not host). */
+bool engine_net_bridged(const char *network);
+/* <runroot>/netns/<id>: the namespace config.json names. */
+char *engine_netns_path(const struct engine *en, const char *id);
+/* Before the start: namespace, address, ports, veth, nftables; c->ip and
+ * c->ports_bound filled in.  Everything undone on failure. */
+int engine_net_setup(const struct engine *en, struct container *c, struct err *e);
+/* After the run (also after a crash, and again): all of it undone. */
+void engine_net_teardown(const struct engine *en, const struct container *c);

@@ -206,10 +206,11 @@ int engine_runtime_forget(const struct engine *en, const struct container *c, st
 	_cleanup_free_ char *root = runtime_root(en, c->runtime);
 	if (c->runtime) {
 		_cleanup_free_ char *state = xasprintf("%s/%s", root, c->id);
-		if (access(state, F_OK) < 0)
-			return 0;
 		char *args[] = {(char *)"delete", (char *)"--force", (char *)c->id, NULL};
-		return run_runtime(c->runtime, root, args, e);
+		if (access(state, F_OK) == 0 && run_runtime(c->runtime, root, args, e) < 0)
+			return -1;
+		engine_net_teardown(en, c);
+		return 0;
 	}
 	struct runtime_ctx rt = {.root = root};
 	_cleanup_err_ struct err de = ERR_INIT;
@@ -217,6 +218,7 @@ int engine_runtime_forget(const struct engine *en, const struct container *c, st
 		err_move(e, &de);
 		return -1;
 	}
+	engine_net_teardown(en, c);
 	return 0;
 }
 
@@ -427,10 +429,14 @@ static int start_locked(const struct engine *en, struct container *c,
 	int r = 0;
 	if (mkdir_p(sp.state_dir, 0700, e) < 0)
 		r = -1;
+	if (r == 0)
+		r = engine_net_setup(en, c, e);
 	if (r == 0) {
 		_cleanup_free_ char *exitf = xasprintf("%s/exit", sp.state_dir);
 		(void)unlink(exitf);
 		r = spawn_monitor(&sp, ret, e);
+		if (r < 0)
+			engine_net_teardown(en, c);
 	}
 	if (r == 0) {
 		char now[RFC3339_MAX];

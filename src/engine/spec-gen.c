@@ -440,10 +440,6 @@ static int validate(const struct spec_run_opts *o, struct err *e)
 			       n, n);
 	if (o->cpuset_cpus && cpu_list_parse(o->cpuset_cpus, NULL, NULL) < 0)
 		return err_set(e, ERR_INVALID, "invalid value %s for cpuset cpus", o->cpuset_cpus);
-	if (o->network && *o->network && !streq(o->network, "none") &&
-	    !streq(o->network, "host"))
-		return err_set(e, ERR_UNSUPPORTED,
-			       "network \"%s\": only none and host exist so far", o->network);
 	if (!o->rootfs || o->rootfs[0] != '/')
 		return err_set(e, ERR_INVALID, "the root filesystem path must be absolute");
 	if (!o->id || strlen(o->id) < 12)
@@ -500,6 +496,14 @@ char *spec_generate(const struct spec_image *img, const struct spec_run_opts *o,
 		json_t *prof = json_loads(sc, 0, NULL);
 		if (prof)
 			json_object_set_new(lin, "seccomp", prof);
+	}
+	if (o->netns_path) {
+		/* A network's: the namespace made before the start. */
+		json_t *ns = json_object_get(lin, "namespaces"), *it;
+		size_t i;
+		json_array_foreach(ns, i, it)
+			if (streq_ptr(json_string_value(json_object_get(it, "type")), "network"))
+				json_object_set_new(it, "path", json_string(o->netns_path));
 	}
 	if (o->network && streq(o->network, "host")) {
 		json_t *ns = json_object_get(lin, "namespaces"), *it;

@@ -44,7 +44,8 @@ struct spec_run_opts {
 	bool privileged;
 	char **cap_add, **cap_drop; /* "NET_ADMIN", "CAP_NET_ADMIN", "ALL" */
 	bool no_new_privileges;
-	const char *network; /* "none" (default), "host" */
+	const char *network; /* "none", "host" or a network's name */
+	const char *netns_path; /* a network's: the namespace to join */
 	uint64_t shm_size;   /* 0: 64 MB */
 	int64_t memory;	     /* bytes; 0: none */
 	int64_t memory_swap; /* bytes; -1: unlimited; 0: none */

@@ -10,7 +10,9 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -470,6 +472,30 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t);
 		} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < s);
 		return 0;
+	}
+	if (!strcmp(cmd, "udp-echo")) {
+		/* udp-echo PORT: answer each datagram with "echo: " and it
+		 * (busybox's nc has no UDP). */
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)(n ? atoi(v[0]) : 0))};
+		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("udp-echo");
+			return 1;
+		}
+		printf("udp-echo: listening\n");
+		fflush(stdout);
+		for (;;) {
+			char buf[1024], out[1100];
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t r = recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+			if (r < 0)
+				return 1;
+			buf[r] = '\0';
+			int m = snprintf(out, sizeof(out), "echo: %s", buf);
+			(void)sendto(s, out, (size_t)m, 0, (struct sockaddr *)&from, fl);
+		}
 	}
 	if (!strcmp(cmd, "count")) {
 		/* Write an increasing counter to FILE every 10 ms, forever. */

@@ -32,6 +32,7 @@ teardown() {
 		leaked+=("runtime state: $(ls "$TEST_TMP/run/runtime")")
 	fi
 	pkill -9 -f "berth-monitor .*$TEST_TMP" 2>/dev/null
+	net_teardown
 	cd /
 	unmount_below "$TEST_TMP"
 	rm -rf "$TEST_TMP"
@@ -360,7 +361,10 @@ got INT"
 	# what a reboot takes: processes, the runtime's state, mounts
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	for d in /sys/fs/cgroup/*/berth/"$id"; do rmdir "$d" 2>/dev/null || true; done
+	unmount_below "$TEST_TMP/run"
 	rm -rf "$TEST_TMP/run"
+	net_teardown
+	nft list tables | awk '/berth_/ {print $3}' | while read -r t; do nft delete table ip "$t"; done
 	umount "$TEST_TMP/root/containers/$id/fs/merged"
 	run b ps -a --format '{{.Names}} {{.State}}'
 	assert_output "survivor exited"

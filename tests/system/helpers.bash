@@ -83,8 +83,26 @@ unmount_below() {
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 }
 
+# The test's own state root has bridges of its own (kept while it lives,
+# as docker keeps docker0): they go with it.
+net_teardown() {
+	local f ifc
+	for f in "$TEST_TMP"/root/networks/*.json; do
+		[ -f "$f" ] || continue
+		ifc=$(jq -r .interface "$f" 2>/dev/null) || continue
+		[ -n "$ifc" ] && ip link del "$ifc" 2>/dev/null
+	done
+	return 0
+}
+
 teardown() {
 	local leaked=()
+	if [ -d "$TEST_TMP/root/containers" ]; then
+		local ids
+		ids=$(b ps -aq --no-trunc 2>/dev/null)
+		[ -z "$ids" ] || b rm -f $ids >/dev/null 2>&1
+	fi
+	net_teardown
 	if [ -d "$STATE" ]; then
 		for c in "$STATE"/*; do
 			[ -d "$c" ] || continue

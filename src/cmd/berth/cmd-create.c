@@ -37,7 +37,7 @@ static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e
 struct create_cli {
 	struct engine_create_opts o;
 	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
-	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files;
+	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files, **ports;
 	char *init_path, *seccomp;
 	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
@@ -60,6 +60,7 @@ static void create_cli_clear(struct create_cli *c)
 	strv_free(c->devices);
 	strv_free(c->sysctls);
 	strv_free(c->env_files);
+	strv_free(c->ports);
 	free(c->init_path);
 	free(c->seccomp);
 	free(c->args);
@@ -112,7 +113,10 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		{"cap-add", 0, OPT_STRV, &c->cap_add, "CAP", "add a capability"},
 		{"cap-drop", 0, OPT_STRV, &c->cap_drop, "CAP", "drop a capability"},
 		{"security-opt", 0, OPT_STRV, &c->security, "OPT", "no-new-privileges"},
-		{"network", 0, OPT_STRING, &r->network, "NET", "none (default) or host"},
+		{"network", 0, OPT_STRING, &r->network, "NET",
+		 "bridge (default), none, host or a network's name"},
+		{"publish", 'p', OPT_STRV, &c->ports, "[IP:][HOSTPORT:]PORT[/PROTO]",
+		 "publish a container's port on the host"},
 		{"memory", 'm', OPT_STRING, &c->memory, "BYTES", "memory limit"},
 		{"memory-swap", 0, OPT_STRING, &c->memory_swap, "BYTES",
 		 "memory + swap limit (-1: none)"},
@@ -225,6 +229,7 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 			goto bad;
 	r->env = c->env;
 	r->volumes = c->volumes;
+	o->ports = c->ports;
 	r->mounts = c->mounts;
 	r->tmpfs = c->tmpfs;
 	r->ulimits = c->ulimits;

@@ -162,11 +162,16 @@ static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
 			no_trunc || strlen(cmdtext) <= 20 ? xasprintf("\"%s\"", cmdtext)
 							  : xasprintf("\"%.19s…\"", cmdtext);
 		_cleanup_free_ char *ago = format_ago(c->created);
+		struct strbuf pb = STRBUF_INIT;
+		if (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED)
+			for (char **p = c->ports_bound; p && *p; p++)
+				strbuf_addf(&pb, "%s%s", p == c->ports_bound ? "" : ", ", *p);
+		_cleanup_free_ char *ports = strbuf_detach(&pb, NULL);
 		_cleanup_free_ char *status = status_of(c);
 		char *row[] = {"ID",	 id,	"Image",   c->image ? c->image : "",
 			       "Command", command, "CreatedAt", ago,
 			       "Status", status, "State",   (char *)container_state_name(c->state),
-			       "Ports",	 "",	"Names",   c->name ? c->name : "",
+			       "Ports",	 ports,	"Names",   c->name ? c->name : "",
 			       NULL};
 		r = format_row(&f, row, e);
 	}

@@ -41,6 +41,7 @@ int cmd_save(struct global *g, int argc, char **argv);
 int cmd_load(struct global *g, int argc, char **argv);
 int cmd_create(struct global *g, int argc, char **argv);
 int cmd_ps(struct global *g, int argc, char **argv);
+int cmd_port(struct global *g, int argc, char **argv);
 int cmd_rm(struct global *g, int argc, char **argv);
 int cmd_container(struct global *g, int argc, char **argv);
 int cmd_run(struct global *g, int argc, char **argv);

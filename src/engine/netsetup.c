@@ -1,0 +1,355 @@
+/* netsetup.c: a container's network while it runs (--network bridge).
+ *
+ * At start, before the container's process exists: its network namespace
+ * (bound at <runroot>/netns/<id>, which config.json names), an address
+ * lease, its published ports' leases, the bridge (made once), a veth pair
+ * whose peer is the container's eth0, the address and default route
+ * inside, and the elements of Berth's nftables table.  At stop the same in
+ * reverse, from what is on disk (the leases say what the container holds),
+ * so a second teardown, or one after a crash, does what is left.  The
+ * namespace is made first and removed last: where it is gone, nothing of
+ * the container's network is left. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/fd-util.h"
+#include "base/fs-util.h"
+#include "base/lock.h"
+#include "base/strbuf.h"
+#include "base/strv.h"
+#include "engine/internal.h"
+#include "engine/ports.h"
+#include "net/ipam.h"
+#include "net/netlink.h"
+#include "net/netns.h"
+#include "net/network.h"
+#include "net/nft.h"
+
+bool engine_net_bridged(const char *network)
+{
+	return network && *network && strcmp(network, "none") != 0 && strcmp(network, "host") != 0;
+}
+
+char *engine_netns_path(const struct engine *en, const char *id)
+{
+	return xasprintf("%s/netns/%s", en->runroot, id);
+}
+
+static void veth_name(const char *id, char out[16])
+{
+	snprintf(out, 16, "vb%.12s", id);
+}
+
+static char *ports_dir(const struct engine *en)
+{
+	return xasprintf("%s/networks/ports", en->runroot);
+}
+
+static int net_lock(const struct engine *en, struct err *e)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks", en->runroot);
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_free_ char *p = xasprintf("%s/lock", dir);
+	return lock_path_at(AT_FDCWD, p, LOCK_MODE_EXCLUSIVE, e);
+}
+
+/* ---- published ports ---- */
+
+/* A lease "<tcp|udp>-<port>": "<owner>\n<map>\n<container ip>\n". */
+static int port_take(int dfd, const struct port_map *m, const char *owner, struct in_addr ip)
+{
+	char name[32], cip[INET_ADDRSTRLEN];
+	snprintf(name, sizeof(name), "%s-%u", m->udp ? "udp" : "tcp", m->host_port);
+	inet_ntop(AF_INET, &ip, cip, sizeof(cip));
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	_cleanup_free_ char *enc = port_map_encode(m);
+	_cleanup_free_ char *text = xasprintf("%s\n%s\n%s\n", owner, enc, cip);
+	int r = write_all(fd, text, strlen(text));
+	close(fd);
+	if (r < 0)
+		(void)unlinkat(dfd, name, 0);
+	return r;
+}
+
+/* Whether a host socket holds the port (bind says so). */
+static bool port_busy(const struct port_map *m, uint16_t *chosen)
+{
+	int s = socket(AF_INET, (m->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+	int one = 1;
+	if (!m->udp)
+		(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(m->host_port),
+				.sin_addr = m->host_ip};
+	bool busy = bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EADDRINUSE;
+	if (!busy && chosen) {
+		socklen_t l = sizeof(a);
+		*chosen = getsockname(s, (struct sockaddr *)&a, &l) == 0 ? ntohs(a.sin_port) : 0;
+	}
+	close(s);
+	return busy;
+}
+
+static int ports_take(const struct engine *en, const struct container *c, struct in_addr ip,
+		      struct port_map *maps, size_t n, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	_cleanup_free_ char *dir = ports_dir(en);
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "ports \"%s\"", dir);
+	for (size_t i = 0; i < n; i++) {
+		struct port_map *m = &maps[i];
+		char hip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &m->host_ip, hip, sizeof(hip));
+		if (m->host_port == 0) {
+			/* A free one: the kernel's choice of an ephemeral port,
+			 * then ours (another container may hold it). */
+			int r = -EEXIST;
+			for (int tries = 0; tries < 64 && r == -EEXIST; tries++) {
+				struct port_map any = *m;
+				uint16_t p = 0;
+				if (port_busy(&any, &p) || p == 0)
+					continue;
+				m->host_port = p;
+				r = port_take(dfd, m, c->id, ip);
+				if (r < 0)
+					m->host_port = 0;
+			}
+			if (r < 0)
+				return err_sys(e, r, "no free host port for %u/%s", m->port,
+					       m->udp ? "udp" : "tcp");
+			continue;
+		}
+		int r = port_take(dfd, m, c->id, ip);
+		if (r == -EEXIST)
+			return err_set(e, ERR_CONFLICT,
+				       "Bind for %s:%u failed: port is already allocated", hip,
+				       m->host_port);
+		if (r < 0)
+			return err_sys(e, r, "lease of port %u", m->host_port);
+		if (port_busy(m, NULL)) {
+			char name[32];
+			snprintf(name, sizeof(name), "%s-%u", m->udp ? "udp" : "tcp", m->host_port);
+			(void)unlinkat(dfd, name, 0);
+			return err_set(e, ERR_CONFLICT,
+				       "listen %s %s:%u: bind: address already in use",
+				       m->udp ? "udp" : "tcp", hip, m->host_port);
+		}
+	}
+	return 0;
+}
+
+/* The owner's port leases as nftables elements; the leases removed. */
+static size_t ports_give_back(const struct engine *en, const char *owner, struct nft_port **ret)
+{
+	*ret = NULL;
+	_cleanup_free_ char *dir = ports_dir(en);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "tcp-", 4) != 0 && strncmp(de->d_name, "udp-", 4) != 0)
+			continue;
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (read_file_at(dirfd(d), de->d_name, 4096, &text, &len, NULL) < 0)
+			continue;
+		char *l1 = text, *l2 = strchr(l1, '\n');
+		if (!l2)
+			continue;
+		*l2++ = '\0';
+		if (strcmp(l1, owner) != 0)
+			continue;
+		char *l3 = strchr(l2, '\n');
+		struct port_map m;
+		struct in_addr cip;
+		if (l3) {
+			*l3++ = '\0';
+			l3[strcspn(l3, "\n")] = '\0';
+		}
+		if (l3 && port_map_decode(l2, &m) == 0 && inet_pton(AF_INET, l3, &cip) == 1) {
+			*ret = xrealloc(*ret, (n + 1) * sizeof(**ret));
+			(*ret)[n++] = (struct nft_port){.host_ip = m.host_ip, .host_port = m.host_port,
+							.udp = m.udp, .ip = cip, .port = m.port};
+		}
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- /etc/hosts ---- */
+
+/* The container's own line, as docker writes it: "<ip>\t<hostname>". */
+static void hosts_add_self(const struct engine *en, const char *id, const char *ip)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", en->root, id);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *hosts = NULL, *name = NULL;
+	size_t hl, nl;
+	if (dfd < 0 || read_file_at(dfd, "hosts", 1 << 20, &hosts, &hl, NULL) < 0 ||
+	    read_file_at(dfd, "hostname", 256, &name, &nl, NULL) < 0)
+		return;
+	name[strcspn(name, "\n")] = '\0';
+	struct strbuf b = STRBUF_INIT;
+	/* Every line but the one of the last run. */
+	char *save = NULL;
+	for (char *l = strtok_r(hosts, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (!strstr(l, "\t# berth: this container"))
+			strbuf_addf(&b, "%s\n", l);
+	strbuf_addf(&b, "%s\t%s\t# berth: this container\n", ip, name);
+	_cleanup_free_ char *text = strbuf_detach(&b, NULL);
+	(void)write_file_atomic_at(dfd, "hosts", text, strlen(text), 0644, 0, NULL);
+}
+
+/* ---- setup and teardown ---- */
+
+static int configure(const struct network *n, const char *id, int nsfd, struct in_addr ip,
+		     struct err *e)
+{
+	char veth[16];
+	veth_name(id, veth);
+	struct nl nl = NL_INIT;
+	if (nl_open(&nl, e) < 0)
+		return -1;
+	int r = nl_bridge_add(&nl, n->iface, true, e);
+	int br = r == 0 ? nl_link_index(&nl, n->iface, e) : -1;
+	if (br == 0)
+		r = err_set(e, ERR_INTERNAL, "bridge %s is gone", n->iface);
+	if (r == 0 && br > 0)
+		r = nl_addr_add(&nl, br, n->gateway, n->subnet.prefix, e);
+	if (r == 0 && br > 0)
+		r = nl_link_up(&nl, br, 0, e);
+	if (r == 0 && br > 0)
+		r = nl_veth_add(&nl, veth, "eth0", nsfd, 0, e);
+	int vi = r == 0 && br > 0 ? nl_link_index(&nl, veth, e) : -1;
+	if (r == 0 && vi > 0)
+		r = nl_link_up(&nl, vi, br, e);
+	nl_close(&nl);
+	if (r < 0 || br <= 0 || vi <= 0)
+		return err_isset(e) ? -1 : err_set(e, ERR_INTERNAL, "veth %s is gone", veth);
+	/* Inside: eth0's address, up, the default route. */
+	int saved;
+	if (netns_enter(nsfd, &saved, e) < 0)
+		return -1;
+	struct nl in = NL_INIT;
+	r = nl_open(&in, e);
+	netns_leave(saved);
+	if (r < 0)
+		return -1;
+	int eth = nl_link_index(&in, "eth0", e);
+	r = eth > 0 ? nl_addr_add(&in, eth, ip, n->subnet.prefix, e) : -1;
+	if (r == 0)
+		r = nl_link_up(&in, eth, 0, e);
+	if (r == 0)
+		r = nl_route_default(&in, eth, n->gateway, e);
+	nl_close(&in);
+	if (eth == 0)
+		return err_set(e, ERR_INTERNAL, "eth0 is missing in the container");
+	return r;
+}
+
+void engine_net_teardown(const struct engine *en, const struct container *c)
+{
+	if (!engine_net_bridged(c->network))
+		return;
+	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
+	if (access(ns, F_OK) < 0)
+		return; /* nothing was set up, or all was taken down */
+	struct network n;
+	bool have = network_get(en->root, c->network, &n, NULL) == 0;
+	_cleanup_close_ int lk = net_lock(en, NULL);
+	_cleanup_free_ struct nft_port *np = NULL;
+	size_t nn = ports_give_back(en, c->id, &np);
+	if (have) {
+		_cleanup_free_ char *leases = network_lease_dir(en->runroot, &n);
+		struct in_addr a;
+		if (c->ip && inet_pton(AF_INET, c->ip, &a) == 1)
+			ipam_release(leases, a, c->id);
+		else
+			ipam_release_owner(leases, c->id);
+		bool last = ipam_count(leases) == 0;
+		_cleanup_free_ char *table = network_table_name(en->root);
+		(void)nft_detach(table, &n.subnet, np, nn, last, last, NULL);
+
+	}
+	/* The namespace's last reference: the kernel then destroys it with
+	 * its eth0, and so the veth pair (in the background: deleting the
+	 * link here would wait ~20 ms for the device to unregister). */
+	(void)netns_remove(ns, NULL);
+	if (have)
+		network_clear(&n);
+}
+
+int engine_net_setup(const struct engine *en, struct container *c, struct err *e)
+{
+	free(c->ip);
+	c->ip = NULL;
+	strv_free(c->ports_bound);
+	c->ports_bound = NULL;
+	if (!engine_net_bridged(c->network))
+		return 0;
+	_cleanup_free_ struct port_map *maps = NULL;
+	size_t nm = 0;
+	for (char **p = c->ports; p && *p; p++)
+		if (ports_parse(*p, &maps, &nm, e) < 0)
+			return -1;
+	struct network n;
+	if (network_get(en->root, c->network, &n, e) < 0)
+		return -1;
+	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
+	_cleanup_free_ char *leases = network_lease_dir(en->runroot, &n);
+	_cleanup_close_ int nsfd = netns_create(ns, e);
+	int r = nsfd < 0 ? -1 : 0;
+	int lk = r == 0 ? net_lock(en, e) : -1;
+	if (lk < 0)
+		r = -1;
+	struct in_addr ip = {0}, none = {0};
+	if (r == 0)
+		r = ipam_alloc(leases, &n.subnet, n.gateway, none, c->id, &ip, e);
+	if (r == 0)
+		r = ports_take(en, c, ip, maps, nm, e);
+	_cleanup_free_ struct nft_port *np = nm ? xnew(struct nft_port, nm) : NULL;
+	for (size_t i = 0; i < nm; i++)
+		np[i] = (struct nft_port){.host_ip = maps[i].host_ip, .host_port = maps[i].host_port,
+					  .udp = maps[i].udp, .ip = ip, .port = maps[i].port};
+	/* The bridge first: nft_attach sets its route_localnet. */
+	if (r == 0)
+		r = configure(&n, c->id, nsfd, ip, e);
+	_cleanup_free_ char *table = network_table_name(en->root);
+	if (r == 0)
+		r = nft_attach(table, &n.subnet, n.iface, np, nm, e);
+	if (lk >= 0)
+		close(lk);
+	if (r < 0) {
+		err_wrap(e, "network %s", n.name);
+		engine_net_teardown(en, c);
+		network_clear(&n);
+		return -1;
+	}
+	char text[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &ip, text, sizeof(text));
+	c->ip = xstrdup(text);
+	for (size_t i = 0; i < nm; i++)
+		strv_consume(&c->ports_bound, port_map_format(&maps[i]));
+	hosts_add_self(en, c->id, text);
+	network_clear(&n);
+	return 0;
+}

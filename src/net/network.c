@@ -1,0 +1,192 @@
+/* network.c: see network.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/lock.h"
+#include "base/time-util.h"
+#include "net/netlink.h"
+#include "net/network.h"
+
+#define RECORD_MAX (64u << 10)
+
+static bool name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (i > 0 && (c == '_' || c == '.' || c == '-'))))
+			return false;
+	}
+	return true;
+}
+
+static char *random_id(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[32];
+	size_t got = 0;
+	while (got < sizeof(b)) {
+		ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+		if (r > 0)
+			got += (size_t)r;
+	}
+	char *s = xmalloc(65);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		s[2 * i] = hex[b[i] >> 4];
+		s[2 * i + 1] = hex[b[i] & 15];
+	}
+	s[64] = '\0';
+	return s;
+}
+
+void network_clear(struct network *n)
+{
+	free(n->name);
+	free(n->id);
+	free(n->driver);
+	free(n->iface);
+	free(n->created);
+	memset(n, 0, sizeof(*n));
+}
+
+char *network_lease_dir(const char *runroot, const struct network *n)
+{
+	return xasprintf("%s/networks/%s/leases", runroot, n->name);
+}
+
+static int load(const char *path, struct network *n, struct err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, RECORD_MAX, &buf, &len, e) < 0)
+		return -1;
+	_cleanup_json_ json_t *o = NULL;
+	if (json_parse_buffer(buf, len, path, &o, e) < 0)
+		return -1;
+	_cleanup_free_ char *subnet = NULL, *gw = NULL;
+	memset(n, 0, sizeof(*n));
+	if (json_get_string(o, "", "name", true, &n->name, e) < 0 ||
+	    json_get_string(o, "", "id", true, &n->id, e) < 0 ||
+	    json_get_string(o, "", "driver", true, &n->driver, e) < 0 ||
+	    json_get_string(o, "", "interface", true, &n->iface, e) < 0 ||
+	    json_get_string(o, "", "subnet", true, &subnet, e) < 0 ||
+	    json_get_string(o, "", "gateway", true, &gw, e) < 0 ||
+	    json_get_bool(o, "", "internal", false, &n->internal, e) < 0 ||
+	    json_get_string(o, "", "created", false, &n->created, e) < 0 ||
+	    ipv4_net_parse(subnet, &n->subnet, e) < 0 || ipv4_addr_parse(gw, &n->gateway, e) < 0) {
+		network_clear(n);
+		return err_wrap(e, "network record \"%s\"", path);
+	}
+	return 0;
+}
+
+static int save(const char *dir, const struct network *n, struct err *e)
+{
+	char subnet[24], gw[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+	_cleanup_json_ json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "name", n->name, "id", n->id, "driver",
+		n->driver, "interface", n->iface, "subnet",
+		ipv4_net_format(&n->subnet, subnet, sizeof(subnet)), "gateway", gw, "internal",
+		n->internal, "created", n->created ? n->created : "");
+	_cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "networks \"%s\"", dir);
+	_cleanup_free_ char *name = xasprintf("%s.json", n->name);
+	return write_file_atomic_at(dfd, name, text, strlen(text), 0600, 0, e);
+}
+
+static uint32_t root_hash(const char *root)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)root; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+static bool default_root(const char *root)
+{
+	return strcmp(root, NETWORK_DEFAULT_ROOT) == 0;
+}
+
+char *network_table_name(const char *root)
+{
+	return default_root(root) ? xstrdup("berth") : xasprintf("berth_%08x", root_hash(root));
+}
+
+/* The default network: a subnet none of the host's routes overlaps. */
+static int make_default(const char *root, const char *dir, struct network *n, struct err *e)
+{
+	struct nl nl;
+	if (nl_open(&nl, e) < 0)
+		return -1;
+	int found = 0;
+	struct ipv4_net cand = {0};
+	for (unsigned b = 88; b <= 99 && !found; b++) {
+		char text[24];
+		snprintf(text, sizeof(text), "10.%u.0.0/16", b);
+		if (ipv4_net_parse(text, &cand, e) < 0)
+			break;
+		int r = nl_route_overlaps(&nl, cand.net, cand.prefix, e);
+		if (r < 0)
+			break;
+		found = r == 0;
+	}
+	nl_close(&nl);
+	if (err_isset(e))
+		return -1;
+	if (!found)
+		return err_set(e, ERR_CONFLICT,
+			       "no free subnet for the default network: the host's routes cover "
+			       "10.88.0.0/16 to 10.99.0.0/16");
+	char now[RFC3339_MAX];
+	time_now_rfc3339(now);
+	memset(n, 0, sizeof(*n));
+	n->name = xstrdup(NETWORK_DEFAULT);
+	n->id = random_id();
+	n->driver = xstrdup("bridge");
+	n->iface = default_root(root) ? xstrdup("berth0") : xasprintf("br-%08x", root_hash(root));
+	n->subnet = cand;
+	n->gateway = ipv4_net_host(&cand, 1);
+	n->created = xstrdup(now);
+	if (save(dir, n, e) < 0) {
+		network_clear(n);
+		return -1;
+	}
+	return 0;
+}
+
+int network_get(const char *root, const char *name, struct network *n, struct err *e)
+{
+	memset(n, 0, sizeof(*n));
+	if (!name_valid(name))
+		return err_set(e, ERR_INVALID, "invalid network name \"%s\"", name);
+	_cleanup_free_ char *dir = xasprintf("%s/networks", root);
+	_cleanup_free_ char *path = xasprintf("%s/%s.json", dir, name);
+	if (access(path, F_OK) == 0)
+		return load(path, n, e);
+	if (strcmp(name, NETWORK_DEFAULT) != 0)
+		return err_set(e, ERR_NOT_FOUND, "network %s not found", name);
+	/* Made once: under the networks lock, looked for again. */
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_free_ char *lpath = xasprintf("%s/lock", dir);
+	_cleanup_close_ int lk = lock_path_at(AT_FDCWD, lpath, LOCK_MODE_EXCLUSIVE, e);
+	if (lk < 0)
+		return -1;
+	if (access(path, F_OK) == 0)
+		return load(path, n, e);
+	return make_default(root, dir, n, e);
+}

@@ -1,0 +1,280 @@
+#!/usr/bin/env bats
+# Networking: an address per container on the default bridge, published
+# ports forwarded by the kernel (nftables DNAT), containers reaching each
+# other, and nothing left behind.  Real packets, only to loopback, to the
+# bridge and to addresses inside the namespaces these tests create.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	command -v nft >/dev/null || skip "nft is not installed (apt-get install nftables)"
+	TEST_TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/berth-test.XXXXXX")
+	STATE=$TEST_TMP/state
+	b import --change 'CMD ["sh"]' "$(busybox_tar)" busybox:latest >/dev/null
+	TESTINIT_BIN=$BERTH_BUILD/tests/helpers/berth-testinit
+}
+
+teardown() {
+	local ids
+	ids=$(b ps -aq --no-trunc 2>/dev/null)
+	[ -z "$ids" ] || b rm -f $ids >/dev/null 2>&1
+	local leaked=()
+	grep -q " $TEST_TMP/" /proc/self/mountinfo && leaked+=("mount")
+	[ -z "$(table)" ] || ! nft list table ip "$(table)" >/dev/null 2>&1 || leaked+=("nft table")
+	net_teardown
+	cd /
+	unmount_below "$TEST_TMP"
+	rm -rf "$TEST_TMP"
+	if [ ${#leaked[@]} -gt 0 ]; then
+		echo "leaked: ${leaked[*]}" >&2
+		return 1
+	fi
+}
+
+# The test root's default network: its bridge, its gateway, its table.
+net() { jq -r ".$1" "$TEST_TMP/root/networks/bridge.json"; }
+table() { # berth_<FNV-1a of the root>, as network_table_name makes it
+	[ -f "$TEST_TMP/root/networks/bridge.json" ] || return 0
+	python3 - "$(cd "$TEST_TMP/root" && pwd)" <<-'PY'
+		import sys
+		h = 2166136261
+		for c in sys.argv[1].encode():
+		    h = ((h ^ c) * 16777619) & 0xffffffff
+		print("berth_%08x" % h)
+	PY
+}
+
+# tcp_get HOST PORT: the first line a TCP server at HOST:PORT sends (after
+# an empty line from us), retried while it starts.
+tcp_get() {
+	local i out
+	for i in $(seq 50); do
+		out=$( (exec 3<>"/dev/tcp/$1/$2" && echo >&3 && timeout 5 head -1 <&3) 2>/dev/null) || true
+		[ -n "$out" ] && { echo "$out"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# udp_ask HOST PORT TEXT: the answer to one datagram.
+udp_ask() {
+	python3 - "$@" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.settimeout(0.5)
+		for _ in range(20):
+		    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+		    try:
+		        print(s.recvfrom(1024)[0].decode()); sys.exit(0)
+		    except socket.timeout:
+		        pass
+		sys.exit(1)
+	PY
+}
+
+# A TCP server in a container: answers each connection with TEXT.
+serve_tcp() { # serve_tcp PORT TEXT
+	echo "nc -ll -p $1 -e echo $2"
+}
+
+@test "run: an address on the default bridge, a default route, /etc/hosts; nothing left after" {
+	run b run --rm --hostname web1 busybox sh -c 'ip -4 -o addr show eth0; ip route; grep web1 /etc/hosts'
+	assert_success
+	local gw prefix
+	gw=$(net gateway)
+	prefix=$(net subnet | cut -d/ -f2)
+	assert_line --regexp "eth0 +inet ${gw%.1}\.[0-9]+/$prefix "
+	assert_line --partial "default via $gw dev eth0"
+	assert_line --regexp "^${gw%.*}\.[0-9]+	web1"
+	[ "$(net interface)" != "" ]
+	ip link show "$(net interface)" >/dev/null
+	# nothing of the container is left: lease, namespace, nftables table
+	run ls "$TEST_TMP/run/networks/bridge/leases"
+	refute_output --regexp '[0-9]+\.[0-9]+'
+	run ls "$TEST_TMP/run/netns"
+	assert_output ""
+	run nft list table ip "$(table)"
+	assert_failure
+	# its veth goes with its namespace (the kernel takes it down)
+	local i
+	for i in $(seq 50); do
+		[ -z "$(ip -o link show master "$(net interface)")" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(ip -o link show master "$(net interface)")" ""
+}
+
+@test "network modes: none has only lo, host the host's interfaces; an unknown network is an error" {
+	run b run --rm --network none busybox ip -o link
+	assert_success
+	assert_line --partial ": lo:"
+	refute_line --partial "eth0"
+	run b run --rm --network host busybox ip -o link
+	assert_success
+	assert_output --partial "$(ip -o link | head -1 | cut -d: -f2)"
+	run b run --rm --network nosuchnet busybox true
+	assert_failure 125
+	assert_output "berth: network nosuchnet not found"
+	run b ps -aq
+	assert_output ""
+}
+
+@test "published ports: TCP on 127.0.0.1, the bridge's and the host's addresses; UDP; port, ps, inspect" {
+	local id
+	id=$(b run -d -p 18080:80 -p 127.0.0.1::81 -p 18053:53/udp \
+		-v "$TESTINIT_BIN:/berth-testinit:ro" busybox sh -c \
+		"$(serve_tcp 80 web80) & $(serve_tcp 81 web81) & /berth-testinit udp-echo 53 & wait")
+	run tcp_get 127.0.0.1 18080
+	assert_output web80
+	run tcp_get "$(net gateway)" 18080
+	assert_output web80
+	local hostip
+	hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 |
+		grep -v "^$(net gateway)$" | head -1)
+	if [ -n "$hostip" ]; then
+		run tcp_get "$hostip" 18080
+		assert_output web80
+	fi
+	# -p 127.0.0.1::81: a free port, on 127.0.0.1 only
+	local p81
+	p81=$(b port "$id" 81)
+	[[ "$p81" =~ ^127\.0\.0\.1:[0-9]+$ ]]
+	run tcp_get 127.0.0.1 "${p81#*:}"
+	assert_output web81
+	if [ -n "$hostip" ]; then
+		run -1 tcp_get "$hostip" "${p81#*:}"
+	fi
+	run udp_ask 127.0.0.1 18053 ping
+	assert_output "echo: ping"
+	run udp_ask "$(net gateway)" 18053 pong
+	assert_output "echo: pong"
+
+	run b port "$id"
+	assert_line "80/tcp -> 0.0.0.0:18080"
+	assert_line "81/tcp -> $p81"
+	assert_line "53/udp -> 0.0.0.0:18053"
+	run b port "$id" 53/udp
+	assert_output "0.0.0.0:18053"
+	run b port "$id" 82
+	assert_failure 125
+	assert_output --partial "No public port '82/tcp' published"
+	run b ps --format '{{.Ports}}'
+	assert_output --partial "0.0.0.0:18080->80/tcp"
+	assert_output --partial "0.0.0.0:18053->53/udp"
+	run b inspect --format '{{json .NetworkSettings.Ports}}' "$id"
+	assert_output --partial '"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"18080"}]'
+	local ip
+	ip=$(b inspect --format '{{.NetworkSettings.IPAddress}}' "$id")
+	[[ "$ip" == "${ip%.*}."* ]] && [ -n "$ip" ]
+	# the kernel forwards: nothing of berth's listens on the host
+	run bash -c "ss -ltnup 2>/dev/null | grep -E ':18080 |:18053 ' || true"
+	assert_output ""
+
+	b rm -f "$id" >/dev/null
+	run tcp_get 127.0.0.1 18080
+	assert_failure
+	run nft list table ip "$(table)"
+	assert_failure
+}
+
+@test "a host port in use is a clear error before the start; so is one another container holds" {
+	python3 -c 'import socket,time,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 18081)); s.listen(); time.sleep(60)' 3>&- &
+	local py=$!
+	local i
+	for i in $(seq 50); do ss -ltn | grep -q ':18081 ' && break; sleep 0.1; done
+	run b run -d -p 18081:80 busybox sleep 100
+	kill "$py"
+	wait "$py" 2>/dev/null || true
+	assert_failure 125
+	assert_output --partial "18081: bind: address already in use"
+	run b ps -q
+	assert_output ""
+
+	local id
+	id=$(b run -d -p 18082:80 busybox sleep 100)
+	run b run -d -p 18082:81 busybox sleep 100
+	assert_failure 125
+	assert_output --partial "Bind for 0.0.0.0:18082 failed: port is already allocated"
+	run b ps -q
+	assert_output "${id:0:12}"
+	# the same container port twice on other host ports is fine
+	b rm -f "$id" >/dev/null
+	id=$(b run -d -p 18082:80 -p 18083:80 busybox sleep 100)
+	run b port "$id"
+	assert_line "80/tcp -> 0.0.0.0:18082"
+	assert_line "80/tcp -> 0.0.0.0:18083"
+}
+
+@test "bad -p specs are clear errors and create nothing" {
+	local spec
+	for spec in 0 70000 80/sctp 1.2.3.4.5:80:80 8000-8002:80-81 abc :; do
+		run b run --rm -p "$spec" busybox true
+		assert_failure 125
+		assert_output --regexp 'invalid'
+	done
+	run b ps -aq
+	assert_output ""
+}
+
+@test "containers on the bridge reach each other; parallel runs never share an address" {
+	local srv ip
+	srv=$(b run -d busybox sh -c "$(serve_tcp 7000 hello-neighbour)")
+	ip=$(b inspect --format '{{.NetworkSettings.IPAddress}}' "$srv")
+	run b run --rm busybox sh -c "for i in \$(seq 50); do echo | nc $ip 7000 && exit 0; sleep 0.1; done; exit 1"
+	assert_success
+	assert_output hello-neighbour
+	# and the host reaches it on its address
+	run tcp_get "$ip" 7000
+	assert_output hello-neighbour
+
+	local i pids=()
+	for i in $(seq 8); do
+		b run -d busybox sleep 100 >"$TEST_TMP/id.$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	run bash -c "for f in $TEST_TMP/id.*; do '$BERTH' --root '$TEST_TMP/root' --runroot '$TEST_TMP/run' inspect --format '{{.NetworkSettings.IPAddress}}' \$(cat \$f); done | sort | uniq -d"
+	assert_success
+	assert_output ""
+	run bash -c "ls '$TEST_TMP/run/networks/bridge/leases' | grep -c '^[0-9]'"
+	assert_output 9
+}
+
+@test "a stop releases the address and the ports; a restart takes them again" {
+	local id
+	id=$(b run -d -p 18084:80 busybox sh -c "$(serve_tcp 80 again)")
+	run tcp_get 127.0.0.1 18084
+	assert_output again
+	b stop -t 0 "$id" >/dev/null
+	run b inspect --format '{{.NetworkSettings.IPAddress}}' "$id"
+	assert_output ""
+	run ls "$TEST_TMP/run/networks/ports"
+	assert_output ""
+	[ ! -e "$TEST_TMP/run/netns/$id" ]
+	b start "$id" >/dev/null
+	run tcp_get 127.0.0.1 18084
+	assert_output again
+}
+
+@test "kill -9 of the container and its monitor: the next command sweeps the network" {
+	local id mon pid
+	id=$(b run -d -p 18085:80 busybox sleep 100)
+	pid=$(b inspect --format '{{.State.Pid}}' "$id")
+	mon=$(pgrep -f "berth-monitor .*$id")
+	kill -9 "$mon" "$pid"
+	run b rm -f "$id"
+	assert_success
+	run ls "$TEST_TMP/run/netns"
+	assert_output ""
+	run ls "$TEST_TMP/run/networks/ports"
+	assert_output ""
+	run nft list table ip "$(table)"
+	assert_failure
+	# the port is free again
+	id=$(b run -d -p 18085:80 busybox sleep 100)
+	b rm -f "$id" >/dev/null
+}
