@@ -78,12 +78,9 @@ run_tool() {
 	docker) docker "$@" ;;
 	esac
 }
-# Extra flags podman and docker need to do what berth does by default.
+# The same for all: no network (bench/network.sh measures networks).
 run_flags() {
-	case $1 in
-	berth) ;;
-	podman | docker) echo "--network none" ;;
-	esac
+	echo "--network none"
 }
 
 # time_it NAME TOOL ARGS...: one timed run, appended to $work/t-NAME-TOOL

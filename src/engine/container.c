@@ -88,6 +88,8 @@ int container_save(const char *root, const struct container *c, struct err *e)
 		json_object_set_new(o, "ports", json_string_array(c->ports));
 	if (c->ip)
 		json_object_set_new(o, "ip", json_string(c->ip));
+	if (c->ip_want)
+		json_object_set_new(o, "ipWant", json_string(c->ip_want));
 	if (c->ports_bound)
 		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
@@ -117,6 +119,7 @@ void container_clear(struct container *c)
 	free(c->network);
 	strv_free(c->ports);
 	free(c->ip);
+	free(c->ip_want);
 	strv_free(c->ports_bound);
 	memset(c, 0, sizeof(*c));
 }
@@ -167,6 +170,7 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    json_get_string(o, "", "network", false, &c->network, e) < 0 ||
 	    json_get_strv(o, "", "ports", false, &c->ports, e) < 0 ||
 	    json_get_string(o, "", "ip", false, &c->ip, e) < 0 ||
+	    json_get_string(o, "", "ipWant", false, &c->ip_want, e) < 0 ||
 	    json_get_strv(o, "", "portsBound", false, &c->ports_bound, e) < 0 ||
 	    json_get_i64(o, "", "monitorPid", false, &mpid, e) < 0 ||
 	    json_get_u64(o, "", "monitorStart", false, &c->monitor_start, e) < 0) {

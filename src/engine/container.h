@@ -44,6 +44,7 @@ struct container {
 	int stop_timeout;  /* seconds; -1: docker's 10 */
 	char *network; /* "none", "host" or a network's name */
 	char **ports;  /* -p specs as given */
+	char *ip_want; /* --ip */
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
 	char *ip;	   /* its address on its network */

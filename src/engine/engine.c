@@ -89,8 +89,10 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	c.stop_signal = (char *)o->stop_signal;
 	c.stop_timeout = o->stop_timeout;
 	c.network = (char *)o->run.network;
-	if (engine_net_bridged(o->run.network))
+	if (engine_net_bridged(o->run.network)) {
 		c.ports = o->ports;
+		c.ip_want = (char *)o->ip;
+	}
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -98,7 +100,7 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		strv_push(&c.labels, eq ? eq + 1 : "");
 	}
 	int r = container_save(en->root, &c, e);
-	c.log_driver = c.stop_signal = c.network = NULL;
+	c.log_driver = c.stop_signal = c.network = c.ip_want = NULL;
 	c.ports = NULL;
 	strv_free(c.command);
 	strv_free(c.labels);
@@ -144,8 +146,30 @@ static int write_etc_files(const char *dir, const char *id, const struct spec_ru
 				  "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
 				  "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
 	}
+	/* --add-host NAME:IP lines ("host-gateway": the network's gateway,
+	 * filled in at the start). */
+	for (char **h = run->add_hosts; h && *h; h++) {
+		const char *colon = strchr(*h, ':');
+		_cleanup_free_ char *nm = xstrndup(*h, (size_t)(colon - *h));
+		bool gw = !strcmp(colon + 1, "host-gateway");
+		char *more = xasprintf("%s%s%s\t%s\n", hosts, gw ? "# " : "", colon + 1, nm);
+		free(hosts);
+		hosts = more;
+	}
 	_cleanup_free_ char *name = xasprintf("%s\n", hostname);
 	_cleanup_free_ char *resolv = resolv_conf();
+	if (run->dns) {
+		/* --dns: these name servers, the host's search and options. */
+		struct strbuf b = STRBUF_INIT;
+		for (char **d = run->dns; *d; d++)
+			strbuf_addf(&b, "nameserver %s\n", *d);
+		char *save = NULL;
+		for (char *l = strtok_r(resolv, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			if (strncmp(l, "nameserver", 10) != 0)
+				strbuf_addf(&b, "%s\n", l);
+		free(resolv);
+		resolv = strbuf_detach(&b, NULL);
+	}
 	if (write_file_atomic_at(dfd, "hosts", hosts, strlen(hosts), 0644, 0, e) < 0 ||
 	    write_file_atomic_at(dfd, "hostname", name, strlen(name), 0644, 0, e) < 0 ||
 	    write_file_atomic_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644, 0, e) < 0)
@@ -241,6 +265,20 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	int sig;
 	if (o->stop_signal && parse_signal(o->stop_signal, &sig) < 0)
 		return err_set(e, ERR_INVALID, "invalid signal: %s", o->stop_signal);
+	for (char **d = o->run.dns; d && *d; d++) {
+		struct in_addr a;
+		if (ipv4_addr_parse(*d, &a, NULL) < 0)
+			return err_set(e, ERR_INVALID, "%s is not an IPv4 address (--dns)", *d);
+	}
+	for (char **h = o->run.add_hosts; h && *h; h++) {
+		const char *colon = strchr(*h, ':');
+		struct in_addr a;
+		if (!colon || colon == *h || strpbrk(*h, " \t\n") ||
+		    (strcmp(colon + 1, "host-gateway") != 0 &&
+		     ipv4_addr_parse(colon + 1, &a, NULL) < 0))
+			return err_set(e, ERR_INVALID, "invalid argument \"%s\" for \"--add-host\" "
+				       "flag: NAME:IP or NAME:host-gateway", *h);
+	}
 	/* docker's default network is its bridge. */
 	struct engine_create_opts oo = *o;
 	if (!oo.run.network || !*oo.run.network)
@@ -249,7 +287,14 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 		struct network n;
 		if (network_get(en->root, oo.run.network, &n, e) < 0)
 			return -1;
+		struct in_addr want;
+		int bad = oo.ip && (ipv4_addr_parse(oo.ip, &want, e) < 0 ||
+				    (!ipv4_net_contains(&n.range, want) &&
+				     err_set(e, ERR_INVALID, "address %s is not in the range of network %s",
+					     oo.ip, n.name)));
 		network_clear(&n);
+		if (bad)
+			return -1;
 		_cleanup_free_ struct port_map *maps = NULL;
 		size_t nm = 0;
 		for (char **p = oo.ports; p && *p; p++)

@@ -29,6 +29,7 @@ struct engine_create_opts {
 	const char *stop_signal; /* NULL: the image's, else SIGTERM */
 	int stop_timeout;	 /* -1: 10 s */
 	char **ports;		 /* -p specs (engine/ports.h) */
+	const char *ip;		 /* --ip: this address on the network */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
 	 * filled in by engine_create. */
 	struct spec_run_opts run;

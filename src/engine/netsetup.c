@@ -197,8 +197,11 @@ static size_t ports_give_back(const struct engine *en, const char *owner, struct
 
 /* ---- /etc/hosts ---- */
 
-/* The container's own line, as docker writes it: "<ip>\t<hostname>". */
-static void hosts_add_self(const struct engine *en, const char *id, const char *ip)
+/* The container's own line, as docker writes it: "<ip>\t<hostname>";
+ * host.containers.internal (and --add-host NAME:host-gateway) the
+ * gateway: the host. */
+static void hosts_add_self(const struct engine *en, const char *id, const char *ip,
+			   const char *gw)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", en->root, id);
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -211,12 +214,44 @@ static void hosts_add_self(const struct engine *en, const char *id, const char *
 	struct strbuf b = STRBUF_INIT;
 	/* Every line but the one of the last run. */
 	char *save = NULL;
-	for (char *l = strtok_r(hosts, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		if (!strstr(l, "\t# berth: this container"))
-			strbuf_addf(&b, "%s\n", l);
+	for (char *l = strtok_r(hosts, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "\t# berth: "))
+			continue;
+		if (!strncmp(l, "# host-gateway\t", 15))
+			strbuf_addf(&b, "%s\t%s\t# berth: gateway\n", gw, l + 15);
+		strbuf_addf(&b, "%s\n", l);
+	}
+	strbuf_addf(&b, "%s\thost.containers.internal\t# berth: the host\n", gw);
 	strbuf_addf(&b, "%s\t%s\t# berth: this container\n", ip, name);
 	_cleanup_free_ char *text = strbuf_detach(&b, NULL);
 	(void)write_file_atomic_at(dfd, "hosts", text, strlen(text), 0644, 0, NULL);
+}
+
+/* ---- the firewall ---- */
+
+/* Berth's table made to hold the rules of every network that has
+ * running containers (leases), with the ports changes. */
+static int sync_firewall(const struct engine *en, const struct nft_port *add, size_t na,
+			 const struct nft_port *del, size_t nd, struct err *e)
+{
+	struct network *l;
+	size_t n;
+	if (network_list(en->root, &l, &n, e) < 0)
+		return -1;
+	struct nft_net *nets = n ? xnew(struct nft_net, n) : NULL;
+	size_t nn = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *leases = network_lease_dir(en->runroot, &l[i]);
+		if (ipam_count(leases) == 0)
+			continue;
+		nets[nn++] = (struct nft_net){.subnet = l[i].subnet, .bridge = l[i].iface,
+					      .internal = l[i].internal};
+	}
+	_cleanup_free_ char *table = network_table_name(en->root);
+	int r = nft_sync(table, nets, nn, add, na, del, nd, e);
+	free(nets);
+	network_list_free(l, n);
+	return r;
 }
 
 /* ---- setup and teardown ---- */
@@ -285,9 +320,7 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 			ipam_release(leases, a, c->id);
 		else
 			ipam_release_owner(leases, c->id);
-		bool last = ipam_count(leases) == 0;
-		_cleanup_free_ char *table = network_table_name(en->root);
-		(void)nft_detach(table, &n.subnet, np, nn, last, last, NULL);
+		(void)sync_firewall(en, NULL, 0, np, nn, NULL);
 
 	}
 	/* The namespace's last reference: the kernel then destroys it with
@@ -321,21 +354,22 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 	int lk = r == 0 ? net_lock(en, e) : -1;
 	if (lk < 0)
 		r = -1;
-	struct in_addr ip = {0}, none = {0};
+	struct in_addr ip = {0}, want = {0};
+	if (c->ip_want && ipv4_addr_parse(c->ip_want, &want, e) < 0)
+		r = -1;
 	if (r == 0)
-		r = ipam_alloc(leases, &n.subnet, n.gateway, none, c->id, &ip, e);
+		r = ipam_alloc(leases, &n.range, n.gateway, want, c->id, &ip, e);
 	if (r == 0)
 		r = ports_take(en, c, ip, maps, nm, e);
 	_cleanup_free_ struct nft_port *np = nm ? xnew(struct nft_port, nm) : NULL;
 	for (size_t i = 0; i < nm; i++)
 		np[i] = (struct nft_port){.host_ip = maps[i].host_ip, .host_port = maps[i].host_port,
 					  .udp = maps[i].udp, .ip = ip, .port = maps[i].port};
-	/* The bridge first: nft_attach sets its route_localnet. */
+	/* The bridge first: the firewall sets its route_localnet. */
 	if (r == 0)
 		r = configure(&n, c->id, nsfd, ip, e);
-	_cleanup_free_ char *table = network_table_name(en->root);
 	if (r == 0)
-		r = nft_attach(table, &n.subnet, n.iface, np, nm, e);
+		r = sync_firewall(en, np, nm, NULL, 0, e);
 	if (lk >= 0)
 		close(lk);
 	if (r < 0) {
@@ -349,7 +383,9 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 	c->ip = xstrdup(text);
 	for (size_t i = 0; i < nm; i++)
 		strv_consume(&c->ports_bound, port_map_format(&maps[i]));
-	hosts_add_self(en, c->id, text);
+	char gw[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
+	hosts_add_self(en, c->id, text, gw);
 	network_clear(&n);
 	return 0;
 }

@@ -46,6 +46,8 @@ struct spec_run_opts {
 	bool no_new_privileges;
 	const char *network; /* "none", "host" or a network's name */
 	const char *netns_path; /* a network's: the namespace to join */
+	char **dns;	      /* --dns: name servers */
+	char **add_hosts;     /* --add-host NAME:IP */
 	uint64_t shm_size;   /* 0: 64 MB */
 	int64_t memory;	     /* bytes; 0: none */
 	int64_t memory_swap; /* bytes; -1: unlimited; 0: none */

@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/err.h"
 #include "net/ipam.h"
@@ -26,14 +27,36 @@ struct network {
 	char *iface;  /* the bridge's interface */
 	struct ipv4_net subnet;
 	struct in_addr gateway;
+	struct ipv4_net range; /* where addresses are handed out (--ip-range) */
 	bool internal;
+	char **labels;	/* "k", "v" pairs */
 	char *created; /* RFC 3339 */
 };
+
+struct network_create_opts {
+	const char *name;
+	const char *driver;  /* NULL or "bridge" */
+	const char *subnet;  /* NULL: a free one */
+	const char *gateway; /* NULL: the subnet's first address */
+	const char *ip_range;
+	bool internal;
+	char **labels; /* "k=v" */
+};
+
+/* A new network (ERR_CONFLICT: the name is taken, or the subnet overlaps
+ * one of another network); *ret (may be NULL) gets it. */
+int network_create(const char *root, const struct network_create_opts *o, struct network *ret,
+		   struct err *e);
+/* Delete the record (the caller checked nobody uses it) and the bridge. */
+int network_remove(const char *root, const char *name, struct err *e);
 
 /* The network called name (the default one is made when missing):
  * ERR_NOT_FOUND for an unknown name. */
 int network_get(const char *root, const char *name, struct network *n, struct err *e);
 void network_clear(struct network *n);
+/* Every network of the root (the default one only once it was used). */
+int network_list(const char *root, struct network **ret, size_t *n, struct err *e);
+void network_list_free(struct network *l, size_t n);
 /* The nftables table of the state root's networks (nft.h). */
 char *network_table_name(const char *root);
 /* <runroot>/networks/<name>/leases */

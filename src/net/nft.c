@@ -1,157 +1,429 @@
-/* nft.c: see nft.h. */
+/* nft.c: see nft.h.  The table is made and changed with nf_tables
+ * netlink batches, as nft(8) would send them (its --debug=netlink shows
+ * the same expressions), without running nft: a program start costs more
+ * than the whole change. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/fd-util.h"
+#include "base/util.h"
 #include "base/fs-util.h"
-#include "base/strbuf.h"
 #include "net/nft.h"
 
+/* nft's datatype numbers (only for `nft list` to print the maps' types):
+ * ipv4_addr 7, inet_proto 12, inet_service 13; a concatenation is
+ * (a << 6 | b). */
+#define T_ADDR 7u
+#define T_PROTO 12u
+#define T_SERVICE 13u
+#define CONCAT(a, b) (((a) << 6) | (b))
 
-static const char *nft_path(void)
+#define BUF_SIZE 16384
+
+struct batch {
+	char buf[BUF_SIZE];
+	size_t len;
+	uint32_t seq, first;
+	unsigned msgs; /* messages that will be acked */
+	bool overflow;
+};
+
+struct msg {
+	struct batch *b;
+	size_t start; /* offset of the nlmsghdr */
+};
+
+static void *room(struct batch *b, size_t n)
 {
-	static const char *const paths[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return NULL;
+	size_t al = NLMSG_ALIGN(n);
+	if (b->overflow || b->len + al > sizeof(b->buf)) {
+		b->overflow = true;
+		return NULL;
+	}
+	void *p = b->buf + b->len;
+	memset(p, 0, al);
+	b->len += al;
+	return p;
 }
 
-/* nft with args, script on its stdin; its stderr in *out. */
-static int run_nft(const char *const *args, const char *script, char **out, struct err *e)
+static struct msg msg_begin(struct batch *b, uint16_t type, uint16_t flags, uint16_t res_id)
 {
-	const char *nft = nft_path();
-	if (!nft)
-		return err_set(e, ERR_NOT_FOUND, "nft is not installed (apt-get install nftables)");
-	int in[2], er[2];
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return err_sys(e, errno, "pipe");
-	if (pipe2(er, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return err_sys(e, errno, "pipe");
+	struct msg m = {.b = b, .start = b->len};
+	struct nlmsghdr *h = room(b, sizeof(*h));
+	struct nfgenmsg *g = room(b, sizeof(*g));
+	if (h && g) {
+		h->nlmsg_type = type;
+		h->nlmsg_flags = NLM_F_REQUEST | flags;
+		h->nlmsg_seq = b->seq++;
+		g->nfgen_family = NFPROTO_IPV4;
+		g->version = NFNETLINK_V0;
+		g->res_id = htons(res_id);
 	}
-	char *argv[8];
-	size_t n = 0;
-	argv[n++] = (char *)"nft";
-	for (; *args && n < 7; args++)
-		argv[n++] = (char *)*args;
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (dup2(in[0], 0) < 0 || dup2(er[1], 1) < 0 || dup2(er[1], 2) < 0)
-			_exit(127);
-		execv(nft, argv);
-		_exit(127);
+	return m;
+}
+
+static void msg_end(struct msg *m)
+{
+	if (m->b->overflow)
+		return;
+	struct nlmsghdr *h = (struct nlmsghdr *)(m->b->buf + m->start);
+	h->nlmsg_len = (uint32_t)(m->b->len - m->start);
+}
+
+static struct msg obj(struct batch *b, uint8_t type, uint16_t flags)
+{
+	b->msgs++;
+	return msg_begin(b, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type), flags | NLM_F_ACK, 0);
+}
+
+static void attr(struct batch *b, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *a = room(b, NLA_HDRLEN + len);
+	if (!a)
+		return;
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	if (len)
+		memcpy((char *)a + NLA_HDRLEN, data, len);
+}
+
+static void attr_str(struct batch *b, uint16_t type, const char *s)
+{
+	attr(b, type, s, strlen(s) + 1);
+}
+
+static void attr_u32(struct batch *b, uint16_t type, uint32_t v)
+{
+	uint32_t be = htonl(v);
+	attr(b, type, &be, sizeof(be));
+}
+
+static size_t nest_begin(struct batch *b, uint16_t type)
+{
+	size_t at = b->len;
+	struct nlattr *a = room(b, NLA_HDRLEN);
+	if (a)
+		a->nla_type = (uint16_t)(type | NLA_F_NESTED);
+	return at;
+}
+
+static void nest_end(struct batch *b, size_t at)
+{
+	if (b->overflow)
+		return;
+	struct nlattr *a = (struct nlattr *)(b->buf + at);
+	a->nla_len = (uint16_t)(b->len - at);
+}
+
+/* NFTA_DATA_VALUE inside a nested attribute. */
+static void attr_value(struct batch *b, uint16_t type, const void *data, size_t len)
+{
+	size_t n = nest_begin(b, type);
+	attr(b, NFTA_DATA_VALUE, data, len);
+	nest_end(b, n);
+}
+
+/* ---- expressions ---- */
+
+static size_t expr_begin(struct batch *b, const char *name)
+{
+	size_t e = nest_begin(b, NFTA_LIST_ELEM);
+	attr_str(b, NFTA_EXPR_NAME, name);
+	return e;
+}
+
+static void expr_payload(struct batch *b, uint32_t base, uint32_t off, uint32_t len, uint32_t reg)
+{
+	size_t e = expr_begin(b, "payload"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_PAYLOAD_DREG, reg);
+	attr_u32(b, NFTA_PAYLOAD_BASE, base);
+	attr_u32(b, NFTA_PAYLOAD_OFFSET, off);
+	attr_u32(b, NFTA_PAYLOAD_LEN, len);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+static void expr_meta(struct batch *b, uint32_t key, uint32_t reg)
+{
+	size_t e = expr_begin(b, "meta"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_META_KEY, key);
+	attr_u32(b, NFTA_META_DREG, reg);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+static void expr_cmp(struct batch *b, uint32_t op, uint32_t reg, const void *v, size_t len)
+{
+	size_t e = expr_begin(b, "cmp"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_CMP_SREG, reg);
+	attr_u32(b, NFTA_CMP_OP, op);
+	attr_value(b, NFTA_CMP_DATA, v, len);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+static void expr_bitwise(struct batch *b, uint32_t reg, uint32_t mask_be)
+{
+	uint32_t zero = 0;
+	size_t e = expr_begin(b, "bitwise"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_BITWISE_SREG, reg);
+	attr_u32(b, NFTA_BITWISE_DREG, reg);
+	attr_u32(b, NFTA_BITWISE_LEN, 4);
+	attr_value(b, NFTA_BITWISE_MASK, &mask_be, 4);
+	attr_value(b, NFTA_BITWISE_XOR, &zero, 4);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+/* ip saddr|daddr (offset 12|16) in net: op. */
+static void match_net(struct batch *b, uint32_t off, const struct ipv4_net *net, uint32_t op)
+{
+	uint32_t mask = net->prefix ? htonl(0xffffffffu << (32 - net->prefix)) : 0;
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, off, 4, NFT_REG_1);
+	expr_bitwise(b, NFT_REG_1, mask);
+	expr_cmp(b, op, NFT_REG_1, &net->net.s_addr, 4);
+}
+
+static void expr_fib_local_daddr(struct batch *b)
+{
+	size_t e = expr_begin(b, "fib"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_FIB_DREG, NFT_REG_1);
+	attr_u32(b, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	attr_u32(b, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nest_end(b, d);
+	nest_end(b, e);
+	uint32_t local = RTN_LOCAL; /* host order: the register holds a u32 */
+	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &local, 4);
+}
+
+static void expr_lookup(struct batch *b, const char *set, uint32_t set_id)
+{
+	size_t e = expr_begin(b, "lookup"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_str(b, NFTA_LOOKUP_SET, set);
+	attr_u32(b, NFTA_LOOKUP_SET_ID, set_id);
+	attr_u32(b, NFTA_LOOKUP_SREG, NFT_REG_1);
+	attr_u32(b, NFTA_LOOKUP_DREG, NFT_REG_1);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+/* dnat to the address in reg 1, the port in reg 9 (a map's data). */
+static void expr_dnat(struct batch *b)
+{
+	size_t e = expr_begin(b, "nat"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+	attr_u32(b, NFTA_NAT_FAMILY, NFPROTO_IPV4);
+	attr_u32(b, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
+	attr_u32(b, NFTA_NAT_REG_PROTO_MIN, NFT_REG32_01);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+static void expr_masq(struct batch *b)
+{
+	size_t e = expr_begin(b, "masq");
+	nest_end(b, e);
+}
+
+static void expr_jump(struct batch *b, const char *chain)
+{
+	size_t e = expr_begin(b, "immediate"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	size_t data = nest_begin(b, NFTA_IMMEDIATE_DATA);
+	size_t v = nest_begin(b, NFTA_DATA_VERDICT);
+	attr_u32(b, NFTA_VERDICT_CODE, (uint32_t)NFT_JUMP);
+	attr_str(b, NFTA_VERDICT_CHAIN, chain);
+	nest_end(b, v);
+	nest_end(b, data);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+/* ---- objects ---- */
+
+static void table_new(struct batch *b, const char *table)
+{
+	struct msg m = obj(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	attr_str(b, NFTA_TABLE_NAME, table);
+	msg_end(&m);
+}
+
+static void chain_new(struct batch *b, const char *table, const char *name, int hook, int prio)
+{
+	struct msg m = obj(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	attr_str(b, NFTA_CHAIN_TABLE, table);
+	attr_str(b, NFTA_CHAIN_NAME, name);
+	if (hook >= 0) {
+		size_t h = nest_begin(b, NFTA_CHAIN_HOOK);
+		attr_u32(b, NFTA_HOOK_HOOKNUM, (uint32_t)hook);
+		attr_u32(b, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+		nest_end(b, h);
+		attr_u32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+		attr_str(b, NFTA_CHAIN_TYPE, "nat");
 	}
-	int saved = errno;
-	close(in[0]);
-	close(er[1]);
-	if (pid < 0) {
-		close(in[1]);
-		close(er[0]);
-		return err_sys(e, saved, "fork");
+	msg_end(&m);
+}
+
+static void chain_flush(struct batch *b, const char *table, const char *name)
+{
+	struct msg m = obj(b, NFT_MSG_DELRULE, 0);
+	attr_str(b, NFTA_RULE_TABLE, table);
+	attr_str(b, NFTA_RULE_CHAIN, name);
+	msg_end(&m);
+}
+
+static void map_new(struct batch *b, const char *table, const char *name, uint32_t id,
+		    uint32_t ktype, uint32_t klen, uint32_t dtype, uint32_t dlen)
+{
+	struct msg m = obj(b, NFT_MSG_NEWSET, NLM_F_CREATE);
+	attr_str(b, NFTA_SET_TABLE, table);
+	attr_str(b, NFTA_SET_NAME, name);
+	attr_u32(b, NFTA_SET_FLAGS, NFT_SET_MAP);
+	attr_u32(b, NFTA_SET_KEY_TYPE, ktype);
+	attr_u32(b, NFTA_SET_KEY_LEN, klen);
+	attr_u32(b, NFTA_SET_DATA_TYPE, dtype);
+	attr_u32(b, NFTA_SET_DATA_LEN, dlen);
+	attr_u32(b, NFTA_SET_ID, id);
+	msg_end(&m);
+}
+
+static struct msg rule_begin(struct batch *b, const char *table, const char *chain, size_t *exprs)
+{
+	struct msg m = obj(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	attr_str(b, NFTA_RULE_TABLE, table);
+	attr_str(b, NFTA_RULE_CHAIN, chain);
+	*exprs = nest_begin(b, NFTA_RULE_EXPRESSIONS);
+	return m;
+}
+
+static void rule_end(struct batch *b, struct msg *m, size_t exprs)
+{
+	nest_end(b, exprs);
+	msg_end(m);
+}
+
+#define MAP_ANY_ID 1
+#define MAP_IP_ID 2
+
+/* A map's key and data: the registers are 32 bits each, values padded. */
+struct elem {
+	unsigned char key[12], data[8];
+	size_t klen;
+	bool by_ip;
+};
+
+static struct elem elem_of(const struct nft_port *p)
+{
+	struct elem e;
+	memset(&e, 0, sizeof(e));
+	size_t k = 0;
+	e.by_ip = p->host_ip.s_addr != 0;
+	if (e.by_ip) {
+		memcpy(e.key, &p->host_ip.s_addr, 4);
+		k = 4;
 	}
-	(void)write_all(in[1], script, strlen(script));
-	close(in[1]);
-	struct strbuf b = STRBUF_INIT;
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(er[0], buf, sizeof(buf))) != 0) {
+	e.key[k] = p->udp ? IPPROTO_UDP : IPPROTO_TCP;
+	uint16_t hp = htons(p->host_port), cp = htons(p->port);
+	memcpy(e.key + k + 4, &hp, 2);
+	e.klen = k + 8;
+	memcpy(e.data, &p->ip.s_addr, 4);
+	memcpy(e.data + 4, &cp, 2);
+	return e;
+}
+
+static void elems(struct batch *b, uint8_t type, const char *table, const struct nft_port *p,
+		  size_t n, bool by_ip)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += (p[i].host_ip.s_addr != 0) == by_ip;
+	if (!count)
+		return;
+	struct msg m = obj(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	attr_str(b, NFTA_SET_ELEM_LIST_TABLE, table);
+	attr_str(b, NFTA_SET_ELEM_LIST_SET, by_ip ? "pmap_ip" : "pmap_any");
+	size_t list = nest_begin(b, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (size_t i = 0; i < n; i++) {
+		if ((p[i].host_ip.s_addr != 0) != by_ip)
+			continue;
+		struct elem e = elem_of(&p[i]);
+		size_t el = nest_begin(b, NFTA_LIST_ELEM);
+		attr_value(b, NFTA_SET_ELEM_KEY, e.key, e.klen);
+		if (type == NFT_MSG_NEWSETELEM)
+			attr_value(b, NFTA_SET_ELEM_DATA, e.data, 8);
+		nest_end(b, el);
+	}
+	nest_end(b, list);
+	msg_end(&m);
+}
+
+/* ---- sending ---- */
+
+static void batch_init(struct batch *b)
+{
+	b->len = 0;
+	b->msgs = 0;
+	b->overflow = false;
+	b->seq = b->first = (uint32_t)time(NULL);
+	struct msg m = msg_begin(b, NFNL_MSG_BATCH_BEGIN, 0, NFNL_SUBSYS_NFTABLES);
+	msg_end(&m);
+}
+
+/* Send the batch; the first error the kernel reports for it, or 0. */
+static int batch_send(struct batch *b, const char *what, struct err *e)
+{
+	struct msg m = msg_begin(b, NFNL_MSG_BATCH_END, 0, NFNL_SUBSYS_NFTABLES);
+	msg_end(&m);
+	if (b->overflow)
+		return err_set(e, ERR_INTERNAL, "nftables: %s: too many rules for one batch", what);
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (fd < 0)
+		return err_sys(e, errno, "nftables: netlink socket");
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	if (sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, errno, "nftables: %s", what);
+	unsigned acked = 0;
+	int first_err = 0;
+	static char rbuf[16384];
+	while (acked < b->msgs) {
+		ssize_t r = recv(fd, rbuf, sizeof(rbuf), 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
+			return err_sys(e, errno, "nftables: %s: read the answer", what);
+		size_t left = (size_t)r;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			const struct nlmsgerr *er = NLMSG_DATA(h);
+			acked++;
+			if (er->error && !first_err)
+				first_err = -er->error;
+		}
+		/* An error aborts the batch: the rest may not be answered. */
+		if (first_err)
 			break;
-		if (b.len < 65536)
-			strbuf_add(&b, buf, (size_t)r);
 	}
-	close(er[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*out = strbuf_detach(&b, NULL);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return -1;
+	if (first_err)
+		return err_sys(e, first_err, "nftables: %s", what);
 	return 0;
 }
 
-static int nft_script(const char *script, struct err *e)
-{
-	static const char *const args[] = {"-f", "-", NULL};
-	_cleanup_free_ char *out = NULL;
-	if (run_nft(args, script, &out, e) == 0)
-		return 0;
-	if (err_isset(e))
-		return -1;
-	char *nl = out ? strchr(out, '\n') : NULL;
-	if (nl)
-		*nl = '\0';
-	return err_set(e, ERR_INTERNAL, "nftables: %s", out && *out ? out : "nft failed");
-}
-
-bool nft_table_exists(const char *table)
-{
-	const char *const args[] = {"list", "table", "ip", table, NULL};
-	_cleanup_free_ char *out = NULL;
-	_cleanup_err_ struct err e = ERR_INIT;
-	return run_nft(args, "", &out, &e) == 0;
-}
-
-static void port_elem(struct strbuf *b, const struct nft_port *p)
-{
-	char hip[INET_ADDRSTRLEN], cip[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
-	inet_ntop(AF_INET, &p->ip, cip, sizeof(cip));
-	if (p->host_ip.s_addr)
-		strbuf_addf(b, "%s . %s . %u : %s . %u", hip, p->udp ? "udp" : "tcp", p->host_port,
-			    cip, p->port);
-	else
-		strbuf_addf(b, "%s . %u : %s . %u", p->udp ? "udp" : "tcp", p->host_port, cip,
-			    p->port);
-}
-
-static void port_key(struct strbuf *b, const struct nft_port *p)
-{
-	char hip[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
-	if (p->host_ip.s_addr)
-		strbuf_addf(b, "%s . %s . %u", hip, p->udp ? "udp" : "tcp", p->host_port);
-	else
-		strbuf_addf(b, "%s . %u", p->udp ? "udp" : "tcp", p->host_port);
-}
-
-/* Its sets, maps and chains; defining them again changes nothing. */
-static const char table_def[] =
-	"table @T {\n"
-	"\tmap pmap_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-	"\tmap pmap_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-	"\tset masq { type ipv4_addr; flags interval; }\n"
-	"\tchain publish { }\n"
-	"\tchain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
-	"\tchain output { type nat hook output priority -100; policy accept; }\n"
-	"\tchain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
-	"}\n"
-	/* The rules: flushed and written again, never twice. */
-	"flush chain @T publish\n"
-	"flush chain @T prerouting\n"
-	"flush chain @T output\n"
-	"flush chain @T postrouting\n"
-	"add rule @T publish fib daddr type local "
-	"dnat ip to ip daddr . meta l4proto . th dport map @pmap_ip\n"
-	"add rule @T publish fib daddr type local "
-	"dnat ip to meta l4proto . th dport map @pmap_any\n"
-	"add rule @T prerouting jump publish\n"
-	"add rule @T output jump publish\n"
-	"add rule @T postrouting ip saddr @masq ip daddr != @masq masquerade\n"
-	"add rule @T postrouting ip saddr 127.0.0.0/8 ip daddr @masq masquerade\n";
+/* ---- the interface ---- */
 
 /* Write "1" to a /proc/sys file unless it says so already. */
 static int sysctl_on(const char *path, struct err *e)
@@ -163,71 +435,204 @@ static int sysctl_on(const char *path, struct err *e)
 	return write_file_at(AT_FDCWD, path, "1", e);
 }
 
-int nft_attach(const char *table, const struct ipv4_net *subnet, const char *bridge,
-	       const struct nft_port *p, size_t n, struct err *e)
+static const struct ipv4_net loopback = {.net = {.s_addr = 0x0000007f}, .prefix = 8};
+
+static void match_ifname(struct batch *b, uint32_t key, const char *name, uint32_t op,
+			 uint32_t reg)
 {
-	if (sysctl_on("/proc/sys/net/ipv4/ip_forward", e) < 0)
-		return -1;
-	_cleanup_free_ char *rl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
-	if (sysctl_on(rl, e) < 0)
-		return -1;
-	char net[24];
-	ipv4_net_format(subnet, net, sizeof(net));
-	struct strbuf b = STRBUF_INIT;
-	/* table_def with "@T" as "ip <table>" */
-	_cleanup_free_ char *t = xasprintf("ip %s", table);
-	for (const char *q = table_def; *q;) {
-		const char *at = strstr(q, "@T");
-		if (!at) {
-			strbuf_addstr(&b, q);
-			break;
-		}
-		strbuf_add(&b, q, (size_t)(at - q));
-		strbuf_addstr(&b, t);
-		q = at + 2;
-	}
-	strbuf_addf(&b, "add element %s masq { %s }\n", t, net);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addf(&b, "add element %s %s { ", t, p[i].host_ip.s_addr ? "pmap_ip" : "pmap_any");
-		port_elem(&b, &p[i]);
-		strbuf_addstr(&b, " }\n");
-	}
-	_cleanup_free_ char *script = strbuf_detach(&b, NULL);
-	return nft_script(script, e);
+	char v[16];
+	memset(v, 0, sizeof(v));
+	snprintf(v, sizeof(v), "%s", name);
+	expr_meta(b, key, reg);
+	expr_cmp(b, op, reg, v, sizeof(v));
 }
 
-int nft_detach(const char *table, const struct ipv4_net *subnet, const struct nft_port *p,
-	       size_t n, bool drop_subnet, bool drop_table, struct err *e)
+static void expr_drop(struct batch *b)
 {
-	if (drop_table) {
-		/* Gone already is fine (a second cleanup). */
-		_cleanup_free_ char *del = xasprintf("delete table ip %s\n", table);
-		(void)nft_script(del, NULL);
-		(void)e;
+	size_t e = expr_begin(b, "immediate"), d = nest_begin(b, NFTA_EXPR_DATA);
+	attr_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	size_t data = nest_begin(b, NFTA_IMMEDIATE_DATA);
+	size_t v = nest_begin(b, NFTA_DATA_VERDICT);
+	attr_u32(b, NFTA_VERDICT_CODE, NF_DROP);
+	nest_end(b, v);
+	nest_end(b, data);
+	nest_end(b, d);
+	nest_end(b, e);
+}
+
+static void filter_chain_new(struct batch *b, const char *table)
+{
+	struct msg m = obj(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	attr_str(b, NFTA_CHAIN_TABLE, table);
+	attr_str(b, NFTA_CHAIN_NAME, "forward");
+	size_t h = nest_begin(b, NFTA_CHAIN_HOOK);
+	attr_u32(b, NFTA_HOOK_HOOKNUM, NF_INET_FORWARD);
+	attr_u32(b, NFTA_HOOK_PRIORITY, NF_IP_PRI_FILTER);
+	nest_end(b, h);
+	attr_u32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+	attr_str(b, NFTA_CHAIN_TYPE, "filter");
+	msg_end(&m);
+}
+
+/* The table, its maps and chains (made when missing), the rules of nets
+ * (flushed and written again: never twice). */
+static void define(struct batch *b, const char *table, const struct nft_net *nets, size_t nn)
+{
+	table_new(b, table);
+	map_new(b, table, "pmap_any", MAP_ANY_ID, CONCAT(T_PROTO, T_SERVICE), 8,
+		CONCAT(T_ADDR, T_SERVICE), 8);
+	map_new(b, table, "pmap_ip", MAP_IP_ID, CONCAT(CONCAT(T_ADDR, T_PROTO), T_SERVICE), 12,
+		CONCAT(T_ADDR, T_SERVICE), 8);
+	chain_new(b, table, "publish", -1, 0);
+	chain_new(b, table, "prerouting", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
+	chain_new(b, table, "output", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST);
+	chain_new(b, table, "postrouting", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
+	filter_chain_new(b, table);
+	static const char *const chains[] = {"publish", "prerouting", "output", "postrouting",
+					     "forward"};
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
+		chain_flush(b, table, chains[i]);
+	size_t x;
+	struct msg m;
+	/* publish: fib daddr type local dnat ip to ip daddr . meta l4proto
+	 * . th dport map @pmap_ip; the same without the address, @pmap_any */
+	m = rule_begin(b, table, "publish", &x);
+	expr_fib_local_daddr(b);
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
+	expr_meta(b, NFT_META_L4PROTO, NFT_REG32_01);
+	expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02);
+	expr_lookup(b, "pmap_ip", MAP_IP_ID);
+	expr_dnat(b);
+	rule_end(b, &m, x);
+	m = rule_begin(b, table, "publish", &x);
+	expr_fib_local_daddr(b);
+	expr_meta(b, NFT_META_L4PROTO, NFT_REG_1);
+	expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+	expr_lookup(b, "pmap_any", MAP_ANY_ID);
+	expr_dnat(b);
+	rule_end(b, &m, x);
+	for (size_t i = 1; i <= 2; i++) {
+		m = rule_begin(b, table, chains[i], &x);
+		expr_jump(b, "publish");
+		rule_end(b, &m, x);
+	}
+	for (size_t k = 0; k < nn; k++) {
+		const struct nft_net *n = &nets[k];
+		/* What leaves the subnet for elsewhere, and what the host
+		 * sends from its loopback to it (published ports), is
+		 * masqueraded -- never for an internal network's. */
+		if (!n->internal) {
+			m = rule_begin(b, table, "postrouting", &x);
+			match_net(b, 12, &n->subnet, NFT_CMP_EQ);
+			match_net(b, 16, &n->subnet, NFT_CMP_NEQ);
+			expr_masq(b);
+			rule_end(b, &m, x);
+		}
+		m = rule_begin(b, table, "postrouting", &x);
+		match_net(b, 12, &loopback, NFT_CMP_EQ);
+		match_net(b, 16, &n->subnet, NFT_CMP_EQ);
+		expr_masq(b);
+		rule_end(b, &m, x);
+		/* forward: an internal network has no way out or in; networks
+		 * do not reach each other. */
+		if (n->internal) {
+			m = rule_begin(b, table, "forward", &x);
+			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
+			match_ifname(b, NFT_META_OIFNAME, n->bridge, NFT_CMP_NEQ, NFT_REG_2);
+			expr_drop(b);
+			rule_end(b, &m, x);
+			m = rule_begin(b, table, "forward", &x);
+			match_ifname(b, NFT_META_OIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
+			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_NEQ, NFT_REG_2);
+			expr_drop(b);
+			rule_end(b, &m, x);
+		}
+		for (size_t l = 0; l < nn; l++) {
+			if (l == k)
+				continue;
+			m = rule_begin(b, table, "forward", &x);
+			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
+			match_ifname(b, NFT_META_OIFNAME, nets[l].bridge, NFT_CMP_EQ, NFT_REG_2);
+			expr_drop(b);
+			rule_end(b, &m, x);
+		}
+	}
+}
+
+int nft_sync(const char *table, const struct nft_net *nets, size_t nn, const struct nft_port *add,
+	     size_t na, const struct nft_port *del, size_t nd, struct err *e)
+{
+	struct batch *b = xnew(struct batch, 1);
+	if (nn == 0) {
+		/* Nothing needs it; gone already is fine. */
+		batch_init(b);
+		struct msg m = obj(b, NFT_MSG_DELTABLE, 0);
+		attr_str(b, NFTA_TABLE_NAME, table);
+		msg_end(&m);
+		(void)batch_send(b, "delete the table", NULL);
+		free(b);
 		return 0;
 	}
-	struct strbuf b = STRBUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addf(&b, "delete element ip %s %s { ", table,
-			    p[i].host_ip.s_addr ? "pmap_ip" : "pmap_any");
-		port_key(&b, &p[i]);
-		strbuf_addstr(&b, " }\n");
+	if (sysctl_on("/proc/sys/net/ipv4/ip_forward", e) < 0) {
+		free(b);
+		return -1;
 	}
-	if (drop_subnet) {
-		char net[24];
-		strbuf_addf(&b, "delete element ip %s masq { %s }\n", table,
-			    ipv4_net_format(subnet, net, sizeof(net)));
+	for (size_t k = 0; k < nn; k++) {
+		_cleanup_free_ char *rl =
+			xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", nets[k].bridge);
+		if (sysctl_on(rl, e) < 0) {
+			free(b);
+			return -1;
+		}
 	}
-	_cleanup_free_ char *script = strbuf_detach(&b, NULL);
-	if (!*script || nft_script(script, NULL) == 0)
-		return 0;
-	/* One transaction fails whole: some were gone already (a second
-	 * cleanup).  Each alone, missing ones ignored. */
-	char *save = NULL;
-	for (char *l = strtok_r(script, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *one = xasprintf("%s\n", l);
-		(void)nft_script(one, NULL);
+	batch_init(b);
+	define(b, table, nets, nn);
+	elems(b, NFT_MSG_DELSETELEM, table, del, nd, false);
+	elems(b, NFT_MSG_DELSETELEM, table, del, nd, true);
+	elems(b, NFT_MSG_NEWSETELEM, table, add, na, false);
+	elems(b, NFT_MSG_NEWSETELEM, table, add, na, true);
+	int r = batch_send(b, "update the rules", nd ? NULL : e);
+	if (r < 0 && nd) {
+		/* A batch fails whole: some of the ports to remove were gone
+		 * already.  Without them, then each alone. */
+		batch_init(b);
+		define(b, table, nets, nn);
+		elems(b, NFT_MSG_NEWSETELEM, table, add, na, false);
+		elems(b, NFT_MSG_NEWSETELEM, table, add, na, true);
+		r = batch_send(b, "update the rules", e);
+		for (size_t i = 0; i < nd; i++) {
+			batch_init(b);
+			elems(b, NFT_MSG_DELSETELEM, table, &del[i], 1, del[i].host_ip.s_addr != 0);
+			(void)batch_send(b, "remove a published port", NULL);
+		}
 	}
-	(void)e;
-	return 0;
+	free(b);
+	return r;
+}
+
+bool nft_table_exists(const char *table)
+{
+	struct batch *b = xnew(struct batch, 1);
+	b->len = 0;
+	b->seq = 1;
+	struct msg m = msg_begin(b, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE),
+				 NLM_F_ACK, 0);
+	attr_str(b, NFTA_TABLE_NAME, table);
+	msg_end(&m);
+	bool found = false;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	if (fd >= 0 && sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&sa, sizeof(sa)) >= 0) {
+		char rbuf[8192];
+		ssize_t r = recv(fd, rbuf, sizeof(rbuf), 0);
+		size_t left = r > 0 ? (size_t)r : 0;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left))
+			if (h->nlmsg_type != NLMSG_ERROR)
+				found = true;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	return found;
 }

@@ -3,16 +3,19 @@
  *
  * One table holds everything Berth needs from the firewall, created when
  * the first container needs it and deleted when the last one stops:
- *   set masq          the subnets of Berth's networks: what leaves them
- *                     for elsewhere is masqueraded; what comes from the
- *                     host's loopback to a published port too
  *   map pmap_any      proto . port -> container ip . port (-p PORT:...)
  *   map pmap_ip       host ip . proto . port -> ... (-p IP:PORT:...)
  *   chain publish     for packets to one of the host's own addresses
  *                     (fib daddr type local), from outside (prerouting)
  *                     or from the host itself (output): DNAT by the maps
+ *   chain postrouting what leaves a subnet for elsewhere is
+ *                     masqueraded, and what the host sends from its
+ *                     loopback to a published port
+ *   chain forward     networks do not reach each other; an internal one
+ *                     has no way out
  * The kernel forwards published ports: no process copies their bytes.
- * Changes are one nft transaction each (`nft -f -`). */
+ * Each change is one nf_tables netlink batch (atomic), sent directly: no
+ * nft program runs. */
 #pragma once
 
 #include <netinet/in.h>
@@ -31,15 +34,20 @@ struct nft_port {
 	uint16_t port;
 };
 
-/* The table (when missing), subnet in masq, the ports' elements; the
- * host forwards IPv4 (ip_forward) and bridge accepts packets from its
- * loopback after DNAT (route_localnet). */
-int nft_attach(const char *table, const struct ipv4_net *subnet, const char *bridge,
-	       const struct nft_port *p, size_t n, struct err *e);
-/* The ports' elements out; drop_subnet: the subnet out of masq too;
- * drop_table: the whole table (nothing of Berth's needs it).  Elements
- * already gone are no error. */
-int nft_detach(const char *table, const struct ipv4_net *subnet, const struct nft_port *p,
-	       size_t n, bool drop_subnet, bool drop_table, struct err *e);
+/* A network with running containers. */
+struct nft_net {
+	struct ipv4_net subnet;
+	const char *bridge;
+	bool internal; /* no way out, no masquerade */
+};
+
+/* Make the table hold the rules of nets (every network with running
+ * containers: masquerade, isolation from each other), remove the ports
+ * del, add the ports add; with no network the table goes.  The host
+ * forwards IPv4 (ip_forward) and each bridge accepts packets from the
+ * host's loopback after DNAT (route_localnet).  Ports to remove that are
+ * gone already are no error. */
+int nft_sync(const char *table, const struct nft_net *nets, size_t nn, const struct nft_port *add,
+	     size_t na, const struct nft_port *del, size_t nd, struct err *e);
 /* Whether the table exists. */
 bool nft_table_exists(const char *table);

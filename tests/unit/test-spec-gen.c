@@ -235,10 +235,19 @@ int main(void)
 	json_decref(d);
 	o.privileged = false;
 	o.network = "bridge";
+	o.netns_path = "/run/berth/netns/x";
 	d = gen(&img, &o, &e);
-	ok(!d && strstr(err_msg(&e), "only none and host"), "other networks: not yet");
-	err_clear(&e);
+	json_t *nsl = d ? json_object_get(json_object_get(d, "linux"), "namespaces") : NULL, *nit;
+	size_t k;
+	const char *path = NULL;
+	json_array_foreach(nsl, k, nit)
+		if (streq_ptr(json_string_value(json_object_get(nit, "type")), "network"))
+			path = json_string_value(json_object_get(nit, "path"));
+	ok(path && !strcmp(path, "/run/berth/netns/x"),
+	   "a network: the namespace made for it, by its path");
+	json_decref(d);
 	o.network = NULL;
+	o.netns_path = NULL;
 
 	/* limits */
 	o.memory = 64 << 20;

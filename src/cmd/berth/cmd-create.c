@@ -38,6 +38,7 @@ struct create_cli {
 	struct engine_create_opts o;
 	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
 	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files, **ports;
+	char **dns, **add_hosts;
 	char *init_path, *seccomp;
 	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
@@ -61,6 +62,8 @@ static void create_cli_clear(struct create_cli *c)
 	strv_free(c->sysctls);
 	strv_free(c->env_files);
 	strv_free(c->ports);
+	strv_free(c->dns);
+	strv_free(c->add_hosts);
 	free(c->init_path);
 	free(c->seccomp);
 	free(c->args);
@@ -117,6 +120,9 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		 "bridge (default), none, host or a network's name"},
 		{"publish", 'p', OPT_STRV, &c->ports, "[IP:][HOSTPORT:]PORT[/PROTO]",
 		 "publish a container's port on the host"},
+		{"ip", 0, OPT_STRING, &c->o.ip, "ADDRESS", "the container's address on its network"},
+		{"dns", 0, OPT_STRV, &c->dns, "ADDRESS", "a name server"},
+		{"add-host", 0, OPT_STRV, &c->add_hosts, "NAME:IP", "a line of /etc/hosts"},
 		{"memory", 'm', OPT_STRING, &c->memory, "BYTES", "memory limit"},
 		{"memory-swap", 0, OPT_STRING, &c->memory_swap, "BYTES",
 		 "memory + swap limit (-1: none)"},
@@ -230,6 +236,8 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 	r->env = c->env;
 	r->volumes = c->volumes;
 	o->ports = c->ports;
+	r->dns = c->dns;
+	r->add_hosts = c->add_hosts;
 	r->mounts = c->mounts;
 	r->tmpfs = c->tmpfs;
 	r->ulimits = c->ulimits;

@@ -13,7 +13,7 @@
 #include "engine/engine.h"
 
 /* --format on inspect: each top-level field of the object as a string. */
-static int print_formatted(const char *fmt, const char *json_text, struct err *e)
+int print_formatted(const char *fmt, const char *json_text, struct err *e)
 {
 	_cleanup_json_ json_t *o = NULL;
 	if (json_parse_buffer(json_text, strlen(json_text), "inspect", &o, e) < 0)
@@ -42,7 +42,7 @@ static int print_formatted(const char *fmt, const char *json_text, struct err *e
 }
 
 /* Each object in a JSON array, indented as docker does. */
-static void print_in_array(const char *text, bool *first)
+void print_in_array(const char *text, bool *first)
 {
 	printf("%s\n    ", *first ? "[" : ",");
 	for (const char *c = text; *c; c++) {

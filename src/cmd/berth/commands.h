@@ -21,6 +21,15 @@ struct global {
 
 typedef int (*command_fn)(struct global *g, int argc, char **argv);
 
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary; /* NULL: not listed */
+};
+/* `berth <what> <command> ...`: argv[0] is <what>. */
+int dispatch_sub(const struct command *table, size_t n, const char *what, struct global *g,
+		 int argc, char **argv);
+
 int cmd_images(struct global *g, int argc, char **argv);
 int cmd_import(struct global *g, int argc, char **argv);
 int cmd_tag(struct global *g, int argc, char **argv);
@@ -42,6 +51,12 @@ int cmd_load(struct global *g, int argc, char **argv);
 int cmd_create(struct global *g, int argc, char **argv);
 int cmd_ps(struct global *g, int argc, char **argv);
 int cmd_port(struct global *g, int argc, char **argv);
+int cmd_network(struct global *g, int argc, char **argv);
+/* inspect's printing: --format over an object's fields; objects in a JSON
+ * array as docker indents them (first: none printed yet; close with
+ * "]"). */
+int print_formatted(const char *fmt, const char *json_text, struct err *e);
+void print_in_array(const char *text, bool *first);
 int cmd_rm(struct global *g, int argc, char **argv);
 int cmd_container(struct global *g, int argc, char **argv);
 int cmd_run(struct global *g, int argc, char **argv);

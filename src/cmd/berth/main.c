@@ -17,11 +17,7 @@
 #define DEFAULT_ROOT "/var/lib/berth"
 #define DEFAULT_RUNROOT "/run/berth"
 
-static const struct command {
-	const char *name;
-	command_fn fn;
-	const char *summary;
-} commands[] = {
+static const struct command commands[] = {
 	{"attach", cmd_attach, "attach to a running container's input and output"},
 	{"container", cmd_container, "manage containers (run, ls, stop, rm...)"},
 	{"create", cmd_create, "create a container (not started yet)"},
@@ -37,6 +33,7 @@ static const struct command {
 	{"login", cmd_login, "log in to a registry"},
 	{"logout", cmd_logout, "log out from a registry"},
 	{"logs", cmd_logs, "show a container's output"},
+	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune)"},
 	{"ps", cmd_ps, "list containers"},
 	{"port", cmd_port, "list a container's published ports"},
 	{"pull", cmd_pull, "pull an image from a registry"},
@@ -167,6 +164,21 @@ int cmd_container(struct global *g, int argc, char **argv)
 	}
 	return dispatch(container_commands, ARRAY_SIZE(container_commands), "container command",
 			g, argc - 1, argv + 1);
+}
+
+int dispatch_sub(const struct command *table, size_t n, const char *what, struct global *g,
+		 int argc, char **argv)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "Usage: berth %s <command>\n\nCommands:\n", what);
+		for (size_t i = 0; i < n; i++)
+			if (table[i].summary)
+				fprintf(f, "  %-10s %s\n", table[i].name, table[i].summary);
+		return argc < 2 ? EXIT_BERTH : 0;
+	}
+	_cleanup_free_ char *kind = xasprintf("%s command", what);
+	return dispatch(table, n, kind, g, argc - 1, argv + 1);
 }
 
 int cmd_image(struct global *g, int argc, char **argv)
