@@ -278,3 +278,137 @@ s.bind(("0.0.0.0", 18081)); s.listen(); time.sleep(60)' 3>&- &
 	id=$(b run -d -p 18085:80 busybox sleep 100)
 	b rm -f "$id" >/dev/null
 }
+
+@test "network create, ls, inspect, rm, prune; bad input is a clear error" {
+	run b network create --subnet 10.97.0.0/24 --gateway 10.97.0.254 --ip-range 10.97.0.128/25 \
+		--label team=blue front
+	assert_success
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	local id=$output
+	run b network ls --format '{{.Name}} {{.Driver}}'
+	assert_line "bridge bridge"
+	assert_line "front bridge"
+	run b network ls -q
+	assert_line "${id:0:12}"
+	run b network inspect front
+	assert_success
+	assert_equal "$(jq -r '.[0].IPAM.Config[0].Subnet' <<<"$output")" 10.97.0.0/24
+	assert_equal "$(jq -r '.[0].IPAM.Config[0].Gateway' <<<"$output")" 10.97.0.254
+	assert_equal "$(jq -r '.[0].IPAM.Config[0].IPRange' <<<"$output")" 10.97.0.128/25
+	assert_equal "$(jq -r '.[0].Labels.team' <<<"$output")" blue
+	run b network inspect --format '{{.Name}} {{.Internal}}' front
+	assert_output "front false"
+
+	run b network create front
+	assert_failure 125
+	assert_output --partial "network with name front already exists"
+	run b network create --subnet 10.97.0.0/16 other
+	assert_failure 125
+	assert_output --partial "Pool overlaps with other one"
+	run b network create --subnet 10.97.1.1/24 other
+	assert_failure 125
+	assert_output --partial "host bits are set"
+	run b network create --subnet 10.98.0.0/24 --gateway 10.99.0.1 other
+	assert_failure 125
+	assert_output --partial "not inside subnet"
+	run b network create -d macvlan other
+	assert_failure 125
+	assert_output --partial "only bridge"
+	run b network create 'bad name'
+	assert_failure 125
+	assert_output --partial "invalid network name"
+	run b network inspect nosuch
+	assert_failure 125
+	assert_output --partial "network nosuch not found"
+
+	# addresses come from the range; the gateway is the host's
+	local c ip
+	c=$(b run -d --network front busybox sleep 100)
+	ip=$(b inspect --format '{{.NetworkSettings.IPAddress}}' "$c")
+	[[ "$ip" =~ ^10\.97\.0\.(1[3-9][0-9]|2[0-5][0-9]|12[89])$ ]] || fail "address $ip is outside 10.97.0.128/25"
+	run b inspect --format '{{.NetworkSettings.Gateway}}' "$c"
+	assert_output 10.97.0.254
+	run b network inspect --format '{{json .Containers}}' front
+	assert_output --partial "\"IPv4Address\":\"$ip/24\""
+	run b network rm front
+	assert_failure 125
+	assert_output --partial "has active endpoints"
+	run b network rm bridge
+	assert_failure 125
+	assert_output --partial "pre-defined network"
+	b rm -f "$c" >/dev/null
+	local br
+	br=$(jq -r .interface "$TEST_TMP/root/networks/front.json")
+	run b network rm front
+	assert_success
+	assert_output front
+	! ip link show "$br" 2>/dev/null || fail "bridge $br is left"
+	run b network rm -f front
+	assert_success
+
+	b network create one >/dev/null
+	b network create two >/dev/null
+	c=$(b create --network two busybox true)
+	run b network prune -f
+	assert_success
+	assert_line "one"
+	refute_line "two"
+	b rm "$c" >/dev/null
+	b network rm two >/dev/null
+}
+
+@test "--network NAME: containers of a network reach each other, not those of another; --ip; --internal" {
+	b network create --subnet 10.96.1.0/24 red >/dev/null
+	b network create --subnet 10.96.2.0/24 blue >/dev/null
+	b network create --internal --subnet 10.96.3.0/24 closed >/dev/null
+	local r b2
+	r=$(b run -d --network red --ip 10.96.1.50 busybox sh -c "$(serve_tcp 80 red-web)")
+	run b inspect --format '{{.NetworkSettings.IPAddress}}' "$r"
+	assert_output 10.96.1.50
+	# the same network: yes
+	run b run --rm --network red busybox sh -c 'for i in $(seq 50); do echo | nc 10.96.1.50 80 && exit 0; sleep 0.1; done; exit 1'
+	assert_success
+	assert_output red-web
+	# another network: no
+	run b run --rm --network blue busybox sh -c 'echo | nc -w 2 10.96.1.50 80'
+	assert_failure
+	refute_output red-web
+	# --ip taken, or outside the network
+	run b run --rm --network red --ip 10.96.1.50 busybox true
+	assert_failure 125
+	assert_output --partial "address 10.96.1.50 is already in use"
+	run b run --rm --network red --ip 10.96.2.5 busybox true
+	assert_failure 125
+	assert_output --partial "not in the range of network red"
+	# internal: reachable inside, no way out (not even to the host)
+	b2=$(b run -d --network closed busybox sh -c "$(serve_tcp 80 closed-web)")
+	local cip
+	cip=$(b inspect --format '{{.NetworkSettings.IPAddress}}' "$b2")
+	run b run --rm --network closed busybox sh -c "for i in \$(seq 50); do echo | nc $cip 80 && exit 0; sleep 0.1; done; exit 1"
+	assert_output closed-web
+	run b run --rm --network closed busybox sh -c 'echo | nc -w 2 10.96.1.50 80'
+	assert_failure
+	run b run --rm --network closed busybox sh -c "ip route | grep -q default && echo | nc -w 2 10.96.1.50 80"
+	assert_failure
+}
+
+@test "--dns, --add-host (host-gateway), host.containers.internal in the container's files" {
+	run b run --rm --dns 192.0.2.53 --add-host db:10.1.2.3 --add-host host:host-gateway busybox \
+		sh -c 'cat /etc/resolv.conf /etc/hosts'
+	assert_success
+	assert_line "nameserver 192.0.2.53"
+	assert_equal "$(grep -c '^nameserver' <<<"$output")" 1
+	assert_line --regexp "^10\.1\.2\.3	db$"
+	local gw
+	gw=$(net gateway)
+	assert_line --regexp "^$gw	host	"
+	assert_line --regexp "^$gw	host.containers.internal	"
+	run b run --rm --dns nope busybox true
+	assert_failure 125
+	assert_output --partial "is not an IPv4 address (--dns)"
+	run b run --rm --add-host nocolon busybox true
+	assert_failure 125
+	assert_output --partial 'for "--add-host" flag'
+	run b ps -aq
+	assert_output ""
+}
