@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 MESON ?= meson
 
-.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images bench-engine clean
+.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images bench-engine bench-network clean
 
 all: build
 
@@ -55,6 +55,9 @@ bench-images: deps-check build
 
 bench-engine: deps-check build
 	@bench/engine.sh $(BUILD)
+
+bench-network: deps-check build
+	@bench/network.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

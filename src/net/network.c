@@ -165,15 +165,16 @@ static char *overlapping(const char *root, const struct ipv4_net *net)
 	return which;
 }
 
-/* The first of 10.88.0.0/16 ... 10.99.0.0/16 that neither the host's
- * routes nor another network of root overlap. */
+/* The first of 10.210.0.0/16 ... 10.229.0.0/16 that neither the host's
+ * routes nor another network of root overlap (not podman's 10.88.0.0/16
+ * and 10.89.x.0/24, nor docker's 172.17-31: they may run beside us). */
 static int free_subnet(const char *root, struct ipv4_net *ret, struct err *e)
 {
 	struct nl nl;
 	if (nl_open(&nl, e) < 0)
 		return -1;
 	int found = 0;
-	for (unsigned b = 88; b <= 99 && !found; b++) {
+	for (unsigned b = 210; b <= 229 && !found; b++) {
 		char text[24];
 		snprintf(text, sizeof(text), "10.%u.0.0/16", b);
 		if (ipv4_net_parse(text, ret, e) < 0)
@@ -190,7 +191,7 @@ static int free_subnet(const char *root, struct ipv4_net *ret, struct err *e)
 	if (!found)
 		return err_set(e, ERR_CONFLICT,
 			       "no free subnet: the host's routes and the networks cover "
-			       "10.88.0.0/16 to 10.99.0.0/16 (give one with --subnet)");
+			       "10.210.0.0/16 to 10.229.0.0/16 (give one with --subnet)");
 	return 0;
 }
 

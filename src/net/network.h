@@ -3,8 +3,9 @@
  *
  * A network is a Linux bridge with a subnet; its record is
  * <root>/networks/<name>.json.  "bridge" is docker's default network
- * (interface berth0): made on first use, on the first of 10.88.0.0/16,
- * 10.89.0.0/16, ... 10.99.0.0/16 that none of the host's routes overlaps.
+ * (interface berth0): made on first use, on the first of 10.210.0.0/16,
+ * 10.211.0.0/16, ... 10.229.0.0/16 that none of the host's routes, nor
+ * another network, overlaps.
  * Another state root (--root) has networks of its own: its default
  * bridge is br-<hash of the root>, its nftables table berth_<hash>.
  * Leases (ipam.h) are under <runroot>/networks/<name>/. */

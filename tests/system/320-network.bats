@@ -412,3 +412,16 @@ s.bind(("0.0.0.0", 18081)); s.listen(); time.sleep(60)' 3>&- &
 	run b ps -aq
 	assert_output ""
 }
+
+@test "the default network takes a subnet no route of the host covers" {
+	ip link add bt-clash$$ type bridge
+	ip addr add 10.210.0.1/16 dev bt-clash$$
+	ip link set bt-clash$$ up
+	run b run --rm busybox ip -4 -o addr show eth0
+	ip link del bt-clash$$
+	assert_success
+	refute_output --partial " 10.210."
+	run net subnet
+	refute_output 10.210.0.0/16
+	assert_output --regexp '^10\.2(1[1-9]|2[0-9])\.0\.0/16$'
+}
