@@ -105,18 +105,28 @@ wait_tcp() {
 	die "nothing answers on 127.0.0.1:$1"
 }
 rounds=$(((N + 2) / 3))
+# Both tools' servers at once (ports 15201/15280 for berth, 153xx for
+# podman), the measurements interleaved.
 for tool in berth podman; do
-	run_tool $tool run -d --name iperf -p 15201:5201 netbench iperf3 -s >/dev/null
-	run_tool $tool run -d --name web -p 15280:80 netbench sh -c \
+	off=0
+	[ $tool = podman ] && off=100
+	run_tool $tool run -d --name iperf -p $((15201 + off)):5201 netbench iperf3 -s >/dev/null
+	run_tool $tool run -d --name web -p $((15280 + off)):80 netbench sh -c \
 		'mkdir -p /www && echo hello >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
-	wait_tcp 15201
-	wait_tcp 15280
-	for i in $(seq "$rounds"); do
-		iperf3 -c 127.0.0.1 -p 15201 -t 3 -J | jq '.end.sum_received.bits_per_second' \
-			>>"$work/tput-$tool"
-		wrk -t 1 -c 10 -d 3s http://127.0.0.1:15280/ | awk '/Requests\/sec/ {print $2}' \
-			>>"$work/conn-$tool"
+	wait_tcp $((15201 + off))
+	wait_tcp $((15280 + off))
+done
+for i in $(seq "$rounds"); do
+	for tool in berth podman; do
+		off=0
+		[ $tool = podman ] && off=100
+		iperf3 -c 127.0.0.1 -p $((15201 + off)) -t 3 -J |
+			jq '.end.sum_received.bits_per_second' >>"$work/tput-$tool"
+		wrk -t 1 -c 10 -d 3s "http://127.0.0.1:$((15280 + off))/" |
+			awk '/Requests\/sec/ {print $2}' >>"$work/conn-$tool"
 	done
+done
+for tool in berth podman; do
 	run_tool $tool rm -f $([ $tool = podman ] && echo "-t 0") iperf web >/dev/null
 done
 

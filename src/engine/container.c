@@ -90,6 +90,10 @@ int container_save(const char *root, const struct container *c, struct err *e)
 		json_object_set_new(o, "ip", json_string(c->ip));
 	if (c->ip_want)
 		json_object_set_new(o, "ipWant", json_string(c->ip_want));
+	if (c->aliases)
+		json_object_set_new(o, "aliases", json_string_array(c->aliases));
+	if (c->custom_dns)
+		json_object_set_new(o, "customDns", json_true());
 	if (c->ports_bound)
 		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
@@ -120,6 +124,7 @@ void container_clear(struct container *c)
 	strv_free(c->ports);
 	free(c->ip);
 	free(c->ip_want);
+	strv_free(c->aliases);
 	strv_free(c->ports_bound);
 	memset(c, 0, sizeof(*c));
 }
@@ -171,6 +176,8 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    json_get_strv(o, "", "ports", false, &c->ports, e) < 0 ||
 	    json_get_string(o, "", "ip", false, &c->ip, e) < 0 ||
 	    json_get_string(o, "", "ipWant", false, &c->ip_want, e) < 0 ||
+	    json_get_strv(o, "", "aliases", false, &c->aliases, e) < 0 ||
+	    json_get_bool(o, "", "customDns", false, &c->custom_dns, e) < 0 ||
 	    json_get_strv(o, "", "portsBound", false, &c->ports_bound, e) < 0 ||
 	    json_get_i64(o, "", "monitorPid", false, &mpid, e) < 0 ||
 	    json_get_u64(o, "", "monitorStart", false, &c->monitor_start, e) < 0) {

@@ -45,6 +45,8 @@ struct container {
 	char *network; /* "none", "host" or a network's name */
 	char **ports;  /* -p specs as given */
 	char *ip_want; /* --ip */
+	char **aliases; /* --network-alias */
+	bool custom_dns; /* --dns: not the network's server */
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
 	char *ip;	   /* its address on its network */

@@ -92,7 +92,9 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	if (engine_net_bridged(o->run.network)) {
 		c.ports = o->ports;
 		c.ip_want = (char *)o->ip;
+		c.aliases = o->aliases;
 	}
+	c.custom_dns = o->run.dns != NULL;
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -101,7 +103,7 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	}
 	int r = container_save(en->root, &c, e);
 	c.log_driver = c.stop_signal = c.network = c.ip_want = NULL;
-	c.ports = NULL;
+	c.ports = c.aliases = NULL;
 	strv_free(c.command);
 	strv_free(c.labels);
 	return r;
@@ -265,6 +267,11 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	int sig;
 	if (o->stop_signal && parse_signal(o->stop_signal, &sig) < 0)
 		return err_set(e, ERR_INVALID, "invalid signal: %s", o->stop_signal);
+	for (char **a = o->aliases; a && *a; a++)
+		if (!**a || strlen(*a) > 63 || strspn(*a, "abcdefghijklmnopqrstuvwxyz"
+						       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+							 strlen(*a))
+			return err_set(e, ERR_INVALID, "invalid network alias \"%s\"", *a);
 	for (char **d = o->run.dns; d && *d; d++) {
 		struct in_addr a;
 		if (ipv4_addr_parse(*d, &a, NULL) < 0)

@@ -30,6 +30,7 @@ struct engine_create_opts {
 	int stop_timeout;	 /* -1: 10 s */
 	char **ports;		 /* -p specs (engine/ports.h) */
 	const char *ip;		 /* --ip: this address on the network */
+	char **aliases;		 /* --network-alias: more names on it */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
 	 * filled in by engine_create. */
 	struct spec_run_opts run;

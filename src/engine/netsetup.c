@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/fd-util.h"
@@ -31,6 +33,7 @@
 #include "net/netns.h"
 #include "net/network.h"
 #include "net/nft.h"
+#include "runtime/status.h"
 
 bool engine_net_bridged(const char *network)
 {
@@ -254,6 +257,187 @@ static int sync_firewall(const struct engine *en, const struct nft_port *add, si
 	return r;
 }
 
+/* ---- names: berth-dns on every network but the default one ---- */
+
+static bool has_dns(const struct network *n)
+{
+	return strcmp(n->name, NETWORK_DEFAULT) != 0;
+}
+
+static char *net_dir(const struct engine *en, const struct network *n, const char *what)
+{
+	return xasprintf("%s/networks/%s/%s", en->runroot, n->name, what);
+}
+
+/* The running server's pid, from its pid file ("pid start"), or 0. */
+static pid_t dns_pid(const struct engine *en, const struct network *n)
+{
+	_cleanup_free_ char *pf = net_dir(en, n, "dns.pid");
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	long long pid = 0;
+	unsigned long long start = 0;
+	if (read_file_at(AT_FDCWD, pf, 128, &text, &len, NULL) < 0 ||
+	    sscanf(text, "%lld %llu", &pid, &start) != 2 || pid <= 0 || pid > INT32_MAX)
+		return 0;
+	return proc_alive((pid_t)pid, start) ? (pid_t)pid : 0;
+}
+
+/* The host's resolvers for berth-dns: BERTH_DNS_UPSTREAM ("ip:port",
+ * for tests), else /etc/resolv.conf's (loopback ones too: berth-dns runs
+ * on the host). */
+static char *upstreams(void)
+{
+	const char *env = getenv("BERTH_DNS_UPSTREAM");
+	if (env && *env) {
+		_cleanup_free_ char *copy = xstrdup(env);
+		char *colon = strrchr(copy, ':');
+		if (colon)
+			*colon = ' ';
+		return xasprintf("%s\n", copy);
+	}
+	struct strbuf b = STRBUF_INIT;
+	_cleanup_free_ char *host = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &host, &len, NULL) == 0) {
+		char *save = NULL;
+		for (char *l = strtok_r(host, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char ip[64];
+			struct in_addr a;
+			if (sscanf(l, "nameserver %63s", ip) == 1 && inet_pton(AF_INET, ip, &a) == 1)
+				strbuf_addf(&b, "%s 53\n", ip);
+		}
+	}
+	return strbuf_detach(&b, NULL);
+}
+
+/* Start the network's berth-dns unless it runs (the networks lock held). */
+static int dns_start(const struct engine *en, const struct network *n, struct err *e)
+{
+	if (dns_pid(en, n))
+		return 0;
+	_cleanup_free_ char *dir = net_dir(en, n, "");
+	_cleanup_free_ char *records = net_dir(en, n, "dns");
+	_cleanup_free_ char *upfile = net_dir(en, n, "upstream");
+	_cleanup_free_ char *logf = net_dir(en, n, "dns.log");
+	_cleanup_free_ char *up = upstreams();
+	if (mkdir_p(records, 0700, e) < 0)
+		return -1;
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || write_file_atomic_at(dfd, "upstream", up, strlen(up), 0600, 0, e) < 0)
+		return dfd < 0 ? err_sys(e, errno, "network %s", n->name) : -1;
+	char gw[INET_ADDRSTRLEN], fdtext[16];
+	inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+	_cleanup_free_ char *bin = engine_helper_path(en, "berth-dns");
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return err_sys(e, errno, "pipe");
+	snprintf(fdtext, sizeof(fdtext), "%d", pp[1]);
+	char *argv[] = {bin, (char *)"--listen", gw, (char *)"--records", records,
+			(char *)"--upstream", upfile, (char *)"--ready-fd", fdtext, NULL};
+	pid_t mid = fork();
+	if (mid == 0) {
+		/* Twice: the server is nobody's child but init's. */
+		(void)setsid();
+		pid_t srv = fork();
+		if (srv != 0) {
+			if (srv > 0)
+				(void)!write(pp[1], &srv, sizeof(srv));
+			_exit(srv > 0 ? 0 : 1);
+		}
+		int null = open("/dev/null", O_RDWR);
+		int lf = open(logf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(lf >= 0 ? lf : null, 2) < 0 || fd_set_cloexec(pp[1], false) < 0)
+			_exit(127);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pp[1]);
+	if (mid < 0) {
+		close(pp[0]);
+		return err_sys(e, errno, "fork");
+	}
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pid_t srv = 0;
+	char ok = 0;
+	ssize_t r1 = read(pp[0], &srv, sizeof(srv));
+	ssize_t r2 = r1 == sizeof(srv) ? read(pp[0], &ok, 1) : 0;
+	close(pp[0]);
+	if (r2 != 1 || ok != 'r') {
+		_cleanup_free_ char *msg = NULL;
+		size_t len;
+		if (read_file_at(AT_FDCWD, logf, 4096, &msg, &len, NULL) == 0 && len)
+			msg[strcspn(msg, "\n")] = '\0';
+		return err_set(e, ERR_INTERNAL, "the DNS server of network %s did not start%s%s",
+			       n->name, msg && *msg ? ": " : "", msg && *msg ? msg : "");
+	}
+	_cleanup_free_ char *pid = xasprintf("%d %llu\n", (int)srv,
+					     (unsigned long long)proc_start_time(srv));
+	return write_file_atomic_at(dfd, "dns.pid", pid, strlen(pid), 0600, 0, e);
+}
+
+static void dns_stop(const struct engine *en, const struct network *n)
+{
+	pid_t pid = dns_pid(en, n);
+	if (pid > 0)
+		(void)kill(pid, SIGTERM);
+	_cleanup_free_ char *pf = net_dir(en, n, "dns.pid");
+	(void)unlink(pf);
+}
+
+/* The container's names on its network: "<ip> <name> <short id> <aliases>". */
+static int dns_record_add(const struct engine *en, const struct network *n,
+			  const struct container *c, const char *ip, struct err *e)
+{
+	_cleanup_free_ char *dir = net_dir(en, n, "dns");
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	struct strbuf b = STRBUF_INIT;
+	strbuf_addf(&b, "%s %s %.12s", ip, c->name ? c->name : "", c->id);
+	for (char **a = c->aliases; a && *a; a++)
+		strbuf_addf(&b, " %s", *a);
+	strbuf_addstr(&b, "\n");
+	_cleanup_free_ char *text = strbuf_detach(&b, NULL);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "network %s", n->name);
+	return write_file_atomic_at(dfd, c->id, text, strlen(text), 0600, 0, e);
+}
+
+static void dns_record_del(const struct engine *en, const struct network *n, const char *id)
+{
+	_cleanup_free_ char *dir = net_dir(en, n, "dns");
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, id);
+	(void)unlink(p);
+}
+
+/* resolv.conf: the network's server, the host's search and options
+ * (unless --dns chose the servers). */
+static void resolv_use(const struct engine *en, const struct container *c, const char *gw)
+{
+	if (c->custom_dns)
+		return;
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", en->root, c->id);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *old = NULL;
+	size_t len;
+	if (dfd < 0 || read_file_at(dfd, "resolv.conf", 1 << 16, &old, &len, NULL) < 0)
+		return;
+	struct strbuf b = STRBUF_INIT;
+	strbuf_addf(&b, "nameserver %s\n", gw);
+	char *save = NULL;
+	for (char *l = strtok_r(old, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strncmp(l, "nameserver", 10) != 0)
+			strbuf_addf(&b, "%s\n", l);
+	_cleanup_free_ char *text = strbuf_detach(&b, NULL);
+	(void)write_file_atomic_at(dfd, "resolv.conf", text, strlen(text), 0644, 0, NULL);
+}
+
 /* ---- setup and teardown ---- */
 
 static int configure(const struct network *n, const char *id, int nsfd, struct in_addr ip,
@@ -320,6 +504,11 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 			ipam_release(leases, a, c->id);
 		else
 			ipam_release_owner(leases, c->id);
+		if (has_dns(&n)) {
+			dns_record_del(en, &n, c->id);
+			if (ipam_count(leases) == 0)
+				dns_stop(en, &n);
+		}
 		(void)sync_firewall(en, NULL, 0, np, nn, NULL);
 
 	}
@@ -370,6 +559,16 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 		r = configure(&n, c->id, nsfd, ip, e);
 	if (r == 0)
 		r = sync_firewall(en, np, nm, NULL, 0, e);
+	char ipt[INET_ADDRSTRLEN], gwt[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &ip, ipt, sizeof(ipt));
+	inet_ntop(AF_INET, &n.gateway, gwt, sizeof(gwt));
+	if (r == 0 && has_dns(&n)) {
+		r = dns_record_add(en, &n, c, ipt, e);
+		if (r == 0)
+			r = dns_start(en, &n, e);
+		if (r == 0)
+			resolv_use(en, c, gwt);
+	}
 	if (lk >= 0)
 		close(lk);
 	if (r < 0) {
@@ -378,14 +577,10 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 		network_clear(&n);
 		return -1;
 	}
-	char text[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &ip, text, sizeof(text));
-	c->ip = xstrdup(text);
+	c->ip = xstrdup(ipt);
 	for (size_t i = 0; i < nm; i++)
 		strv_consume(&c->ports_bound, port_map_format(&maps[i]));
-	char gw[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
-	hosts_add_self(en, c->id, text, gw);
+	hosts_add_self(en, c->id, ipt, gwt);
 	network_clear(&n);
 	return 0;
 }

@@ -425,3 +425,76 @@ s.bind(("0.0.0.0", 18081)); s.listen(); time.sleep(60)' 3>&- &
 	refute_output 10.210.0.0/16
 	assert_output --regexp '^10\.2(1[1-9]|2[0-9])\.0\.0/16$'
 }
+
+# A DNS server on 127.0.0.1 that answers every A question with 192.0.2.77
+# (the host's resolvers, for berth-dns to pass other names to: no query
+# leaves the machine).  Prints its port.
+fake_upstream() {
+	python3 - "$TEST_TMP/upstream.port" <<-'PY' >/dev/null 2>&1 3>&- &
+		import socket, sys
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("127.0.0.1", 0))
+		open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+		while True:
+		    q, a = s.recvfrom(512)
+		    end = 12
+		    while q[end]:
+		        end += q[end] + 1
+		    end += 5
+		    r = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:end]
+		    r += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([192, 0, 2, 77])
+		    s.sendto(r, a)
+	PY
+	echo $! >"$TEST_TMP/upstream.pid"
+	local i
+	for i in $(seq 50); do [ -s "$TEST_TMP/upstream.port" ] && break; sleep 0.1; done
+	cat "$TEST_TMP/upstream.port"
+}
+
+@test "names: containers of a network find each other by name, short id and alias; other names go to the host's resolvers" {
+	local port
+	port=$(fake_upstream)
+	export BERTH_DNS_UPSTREAM=127.0.0.1:$port
+	b network create --subnet 10.96.5.0/24 app >/dev/null
+	local web
+	web=$(b run -d --network app --name web --network-alias www busybox sh -c "$(serve_tcp 80 web-hello)")
+	run b run --rm --network app busybox sh -c \
+		"cat /etc/resolv.conf; nslookup web; nslookup www; nslookup ${web:0:12}; nslookup example.org; echo | nc web 80"
+	kill "$(cat "$TEST_TMP/upstream.pid")"
+	assert_success
+	assert_line "nameserver 10.96.5.1"
+	local ip
+	ip=$(b inspect --format '{{.NetworkSettings.IPAddress}}' web)
+	assert_equal "$(grep -c "^Address: $ip\$" <<<"$output")" 3
+	assert_line "Address: 192.0.2.77"
+	assert_line web-hello
+	# one server for the network, gone with its last container
+	[ -n "$(pgrep -f "berth-dns --listen 10.96.5.1 ")" ]
+	b rm -f web >/dev/null
+	for _ in $(seq 50); do pgrep -f "berth-dns --listen 10.96.5.1 " >/dev/null || break; sleep 0.1; done
+	run pgrep -f "berth-dns --listen 10.96.5.1 "
+	assert_failure
+	# the default network has no names (as docker's)
+	run b run --rm busybox cat /etc/resolv.conf
+	refute_output --partial "nameserver $(net gateway)"
+	b network rm app >/dev/null
+	[ ! -e "$TEST_TMP/run/networks/app" ]
+}
+
+@test "names on an internal network too; --dns keeps its own servers" {
+	local port
+	port=$(fake_upstream)
+	export BERTH_DNS_UPSTREAM=127.0.0.1:$port
+	b network create --internal --subnet 10.96.6.0/24 vault >/dev/null
+	b run -d --network vault --name db busybox sleep 100 >/dev/null
+	run b run --rm --network vault busybox nslookup db
+	assert_success
+	assert_line --regexp '^Address: 10\.96\.6\.[0-9]+$'
+	run b run --rm --network vault --dns 192.0.2.53 busybox cat /etc/resolv.conf
+	kill "$(cat "$TEST_TMP/upstream.pid")"
+	assert_line "nameserver 192.0.2.53"
+	refute_line "nameserver 10.96.6.1"
+	run b run --rm --network vault --network-alias 'bad alias' busybox true
+	assert_failure 125
+	assert_output --partial 'invalid network alias'
+}

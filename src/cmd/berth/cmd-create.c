@@ -38,7 +38,7 @@ struct create_cli {
 	struct engine_create_opts o;
 	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
 	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files, **ports;
-	char **dns, **add_hosts;
+	char **dns, **add_hosts, **aliases;
 	char *init_path, *seccomp;
 	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
@@ -64,6 +64,7 @@ static void create_cli_clear(struct create_cli *c)
 	strv_free(c->ports);
 	strv_free(c->dns);
 	strv_free(c->add_hosts);
+	strv_free(c->aliases);
 	free(c->init_path);
 	free(c->seccomp);
 	free(c->args);
@@ -122,6 +123,7 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		 "publish a container's port on the host"},
 		{"ip", 0, OPT_STRING, &c->o.ip, "ADDRESS", "the container's address on its network"},
 		{"dns", 0, OPT_STRV, &c->dns, "ADDRESS", "a name server"},
+		{"network-alias", 0, OPT_STRV, &c->aliases, "NAME", "another name on the network"},
 		{"add-host", 0, OPT_STRV, &c->add_hosts, "NAME:IP", "a line of /etc/hosts"},
 		{"memory", 'm', OPT_STRING, &c->memory, "BYTES", "memory limit"},
 		{"memory-swap", 0, OPT_STRING, &c->memory_swap, "BYTES",
@@ -238,6 +240,7 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 	o->ports = c->ports;
 	r->dns = c->dns;
 	r->add_hosts = c->add_hosts;
+	o->aliases = c->aliases;
 	r->mounts = c->mounts;
 	r->tmpfs = c->tmpfs;
 	r->ulimits = c->ulimits;

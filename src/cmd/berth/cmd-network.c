@@ -1,9 +1,12 @@
 /* cmd-network.c: berth network create|ls|inspect|rm|prune, docker's
  * commands over net/network.h. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fd-util.h"
+#include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/strv.h"
 #include "cmd/berth/commands.h"
@@ -224,7 +227,14 @@ static int remove_one(struct global *g, const char *name, struct err *e)
 		return -1;
 	}
 	network_clear(&n);
-	return network_remove(g->root, name, e);
+	if (network_remove(g->root, name, e) < 0)
+		return -1;
+	/* What its runs left in the runroot (leases, names, logs). */
+	_cleanup_free_ char *run = xasprintf("%s/networks", g->en.runroot);
+	_cleanup_close_ int dfd = open(run, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		(void)rm_rf_at(dfd, name, NULL);
+	return 0;
 }
 
 static int net_rm(struct global *g, int argc, char **argv)
@@ -284,7 +294,8 @@ static int net_prune(struct global *g, int argc, char **argv)
 		if (!strcmp(l[i].name, NETWORK_DEFAULT))
 			continue;
 		_cleanup_strv_ char **users = users_of(g, l[i].name);
-		if (users || network_remove(g->root, l[i].name, NULL) < 0)
+		_cleanup_err_ struct err pe = ERR_INIT;
+		if (users || remove_one(g, l[i].name, &pe) < 0)
 			continue;
 		if (!any)
 			printf("Deleted Networks:\n");
