@@ -94,6 +94,8 @@ int container_save(const char *root, const struct container *c, struct err *e)
 		json_object_set_new(o, "aliases", json_string_array(c->aliases));
 	if (c->custom_dns)
 		json_object_set_new(o, "customDns", json_true());
+	if (c->cni)
+		json_object_set_new(o, "cni", json_true());
 	if (c->ports_bound)
 		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
@@ -178,6 +180,7 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    json_get_string(o, "", "ipWant", false, &c->ip_want, e) < 0 ||
 	    json_get_strv(o, "", "aliases", false, &c->aliases, e) < 0 ||
 	    json_get_bool(o, "", "customDns", false, &c->custom_dns, e) < 0 ||
+	    json_get_bool(o, "", "cni", false, &c->cni, e) < 0 ||
 	    json_get_strv(o, "", "portsBound", false, &c->ports_bound, e) < 0 ||
 	    json_get_i64(o, "", "monitorPid", false, &mpid, e) < 0 ||
 	    json_get_u64(o, "", "monitorStart", false, &c->monitor_start, e) < 0) {

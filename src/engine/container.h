@@ -47,6 +47,7 @@ struct container {
 	char *ip_want; /* --ip */
 	char **aliases; /* --network-alias */
 	bool custom_dns; /* --dns: not the network's server */
+	bool cni;	 /* network is a CNI configuration list's name */
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
 	char *ip;	   /* its address on its network */

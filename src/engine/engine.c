@@ -18,6 +18,7 @@
 #include "base/parse-util.h"
 #include "image/store.h"
 #include "engine/ports.h"
+#include "net/cni.h"
 #include "net/network.h"
 
 static char *holder_of(const char *id)
@@ -95,6 +96,7 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		c.aliases = o->aliases;
 	}
 	c.custom_dns = o->run.dns != NULL;
+	c.cni = o->cni;
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -255,6 +257,45 @@ static int create_in_store(const struct engine *en, const struct engine_create_o
 	return r;
 }
 
+/* The network exists (ours, or a CNI list's: *cni), and the options
+ * that go with it are right for it. */
+static int check_network(const struct engine *en, const struct engine_create_opts *o, bool *cni,
+			 struct err *e)
+{
+	_cleanup_free_ struct port_map *maps = NULL;
+	size_t nm = 0;
+	for (char **p = o->ports; p && *p; p++)
+		if (ports_parse(*p, &maps, &nm, e) < 0)
+			return -1;
+	struct network n;
+	_cleanup_err_ struct err ne = ERR_INIT;
+	if (network_get(en->root, o->run.network, &n, &ne) < 0) {
+		/* Not one of ours: a CNI configuration list's? */
+		_cleanup_json_ json_t *list = NULL;
+		if (ne.kind != ERR_NOT_FOUND ||
+		    cni_find(engine_cni_dir(en), o->run.network, &list, NULL) < 0) {
+			err_move(e, &ne);
+			return -1;
+		}
+		for (size_t i = 0; i < nm; i++)
+			if (!maps[i].host_port)
+				return err_set(e, ERR_INVALID, "network %s (CNI): -p needs a host port",
+					       o->run.network);
+		if (o->ip)
+			return err_set(e, ERR_INVALID, "network %s (CNI): --ip is not supported",
+				       o->run.network);
+		*cni = true;
+		return 0;
+	}
+	struct in_addr want;
+	int bad = o->ip && (ipv4_addr_parse(o->ip, &want, e) < 0 ||
+			    (!ipv4_net_contains(&n.range, want) &&
+			     err_set(e, ERR_INVALID, "address %s is not in the range of network %s",
+				     o->ip, n.name)));
+	network_clear(&n);
+	return bad ? -1 : 0;
+}
+
 int engine_create(const struct engine *en, const struct engine_create_opts *o, char **ret_id,
 		  struct err *e)
 {
@@ -288,26 +329,12 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	}
 	/* docker's default network is its bridge. */
 	struct engine_create_opts oo = *o;
+	bool cni = false;
 	if (!oo.run.network || !*oo.run.network)
 		oo.run.network = NETWORK_DEFAULT;
-	if (engine_net_bridged(oo.run.network)) {
-		struct network n;
-		if (network_get(en->root, oo.run.network, &n, e) < 0)
-			return -1;
-		struct in_addr want;
-		int bad = oo.ip && (ipv4_addr_parse(oo.ip, &want, e) < 0 ||
-				    (!ipv4_net_contains(&n.range, want) &&
-				     err_set(e, ERR_INVALID, "address %s is not in the range of network %s",
-					     oo.ip, n.name)));
-		network_clear(&n);
-		if (bad)
-			return -1;
-		_cleanup_free_ struct port_map *maps = NULL;
-		size_t nm = 0;
-		for (char **p = oo.ports; p && *p; p++)
-			if (ports_parse(*p, &maps, &nm, e) < 0)
-				return -1;
-	}
+	if (engine_net_bridged(oo.run.network) && check_network(en, &oo, &cni, e) < 0)
+		return -1;
+	oo.cni = cni;
 	o = &oo;
 	struct store s;
 	if (store_open(en->root, STORE_ADD, &s, e) < 0)

@@ -18,6 +18,7 @@ struct engine {
 	const char *monitor; /* the berth-monitor binary */
 	const char *self;    /* the berth binary (the monitor's cleanup command) */
 	const char *runtime; /* a runc-compatible binary; NULL: the runtime library */
+	const char *cni_dir; /* CNI network configurations; NULL: /etc/cni/net.d */
 };
 
 struct engine_create_opts {
@@ -31,6 +32,7 @@ struct engine_create_opts {
 	char **ports;		 /* -p specs (engine/ports.h) */
 	const char *ip;		 /* --ip: this address on the network */
 	char **aliases;		 /* --network-alias: more names on it */
+	bool cni;		 /* (engine_create's: network is a CNI list) */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
 	 * filled in by engine_create. */
 	struct spec_run_opts run;

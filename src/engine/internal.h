@@ -30,3 +30,5 @@ char *engine_netns_path(const struct engine *en, const char *id);
 int engine_net_setup(const struct engine *en, struct container *c, struct err *e);
 /* After the run (also after a crash, and again): all of it undone. */
 void engine_net_teardown(const struct engine *en, const struct container *c);
+/* The CNI configuration directory (engine.h). */
+const char *engine_cni_dir(const struct engine *en);

@@ -28,6 +28,7 @@
 #include "base/strv.h"
 #include "engine/internal.h"
 #include "engine/ports.h"
+#include "net/cni.h"
 #include "net/ipam.h"
 #include "net/netlink.h"
 #include "net/netns.h"
@@ -438,6 +439,80 @@ static void resolv_use(const struct engine *en, const struct container *c, const
 	(void)write_file_atomic_at(dfd, "resolv.conf", text, strlen(text), 0644, 0, NULL);
 }
 
+/* ---- CNI networks ---- */
+
+const char *engine_cni_dir(const struct engine *en)
+{
+	return en->cni_dir ? en->cni_dir : "/etc/cni/net.d";
+}
+
+static const char *cni_path(void)
+{
+	const char *p = getenv("CNI_PATH");
+	return p && *p ? p : "/usr/lib/cni:/opt/cni/bin";
+}
+
+static struct cni_ctx cni_ctx_of(const struct engine *en, const char *id, const char *ns,
+				 const char *cache)
+{
+	return (struct cni_ctx){.id = id, .netns = ns, .ifname = "eth0", .path = cni_path(),
+				.cache = cache};
+}
+
+static int cni_setup(const struct engine *en, struct container *c, const struct port_map *maps,
+		     size_t nm, struct err *e)
+{
+	_cleanup_json_ json_t *list = NULL;
+	if (cni_find(engine_cni_dir(en), c->network, &list, e) < 0)
+		return -1;
+	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
+	_cleanup_free_ char *dir = xasprintf("%s/cni", en->runroot);
+	_cleanup_free_ char *cache = xasprintf("%s/%s.json", dir, c->id);
+	if (mkdir_p(dir, 0700, e) < 0)
+		return -1;
+	_cleanup_close_ int nsfd = netns_create(ns, e);
+	if (nsfd < 0)
+		return -1;
+	_cleanup_json_ json_t *pm = nm ? json_array() : NULL;
+	for (size_t i = 0; i < nm; i++) {
+		char hip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &maps[i].host_ip, hip, sizeof(hip));
+		json_t *m = json_pack("{s:i, s:i, s:s}", "hostPort", maps[i].host_port,
+				      "containerPort", maps[i].port, "protocol",
+				      maps[i].udp ? "udp" : "tcp");
+		if (maps[i].host_ip.s_addr)
+			json_object_set_new(m, "hostIP", json_string(hip));
+		json_array_append_new(pm, m);
+	}
+	struct cni_ctx ctx = cni_ctx_of(en, c->id, ns, cache);
+	ctx.port_mappings = pm;
+	_cleanup_json_ json_t *result = NULL;
+	if (cni_add(list, &ctx, &result, e) < 0) {
+		(void)cni_del(&ctx, NULL);
+		(void)netns_remove(ns, NULL);
+		return -1;
+	}
+	c->ip = cni_result_ip(result);
+	for (size_t i = 0; i < nm; i++)
+		strv_consume(&c->ports_bound, port_map_format(&maps[i]));
+	json_t *ip0 = json_array_get(json_object_get(result, "ips"), 0);
+	const char *gw = json_string_value(json_object_get(ip0, "gateway"));
+	if (c->ip)
+		hosts_add_self(en, c->id, c->ip, gw ? gw : c->ip);
+	return 0;
+}
+
+static void cni_teardown(const struct engine *en, const struct container *c)
+{
+	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
+	_cleanup_free_ char *cache = xasprintf("%s/cni/%s.json", en->runroot, c->id);
+	if (access(ns, F_OK) < 0 && access(cache, F_OK) < 0)
+		return;
+	struct cni_ctx ctx = cni_ctx_of(en, c->id, ns, cache);
+	(void)cni_del(&ctx, NULL);
+	(void)netns_remove(ns, NULL);
+}
+
 /* ---- setup and teardown ---- */
 
 static int configure(const struct network *n, const char *id, int nsfd, struct in_addr ip,
@@ -489,6 +564,10 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 {
 	if (!engine_net_bridged(c->network))
 		return;
+	if (c->cni) {
+		cni_teardown(en, c);
+		return;
+	}
 	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
 	if (access(ns, F_OK) < 0)
 		return; /* nothing was set up, or all was taken down */
@@ -533,6 +612,8 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 	for (char **p = c->ports; p && *p; p++)
 		if (ports_parse(*p, &maps, &nm, e) < 0)
 			return -1;
+	if (c->cni)
+		return cni_setup(en, c, maps, nm, e) < 0 ? err_wrap(e, "network %s", c->network) : 0;
 	struct network n;
 	if (network_get(en->root, c->network, &n, e) < 0)
 		return -1;

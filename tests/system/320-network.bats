@@ -498,3 +498,52 @@ fake_upstream() {
 	assert_failure 125
 	assert_output --partial 'invalid network alias'
 }
+
+@test "CNI: a configuration list's plugins (bridge, host-local, portmap, firewall) as --network NAME" {
+	[ -x /usr/lib/cni/bridge ] || skip "containernetworking-plugins is not installed"
+	local conf=$TEST_TMP/cni br=cbt$$
+	mkdir -p "$conf"
+	cat >"$conf/10-t.conflist" <<-EOF2
+		{"cniVersion": "1.0.0", "name": "cnit", "plugins": [
+		  {"type": "bridge", "bridge": "$br", "isGateway": true, "ipMasq": true,
+		   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.96.8.0/24"}]],
+		            "dataDir": "$TEST_TMP/ipam"}},
+		  {"type": "portmap", "capabilities": {"portMappings": true}},
+		  {"type": "firewall"}]}
+	EOF2
+	bc() { b --cni-config-dir "$conf" "$@"; }
+	local id ip
+	id=$(bc run -d --network cnit -p 18096:80 busybox sh -c "$(serve_tcp 80 cni-web)")
+	ip=$(bc inspect --format '{{.NetworkSettings.IPAddress}}' "$id")
+	[[ "$ip" =~ ^10\.96\.8\.[0-9]+$ ]] || fail "address \"$ip\" is not host-local's"
+	# the result is cached for DEL; host-local holds the lease
+	[ -s "$TEST_TMP/run/cni/$id.json" ]
+	[ -e "$TEST_TMP/ipam/cnit/$ip" ]
+	run tcp_get "$ip" 80
+	assert_output cni-web
+	run tcp_get 127.0.0.1 18096
+	assert_output cni-web
+	run bc port "$id"
+	assert_output "80/tcp -> 0.0.0.0:18096"
+	# a random host port cannot go to portmap
+	run bc run --rm --network cnit -p 80 busybox true
+	assert_failure 125
+	assert_output --partial "needs a host port"
+	bc rm -f "$id" >/dev/null
+	[ ! -e "$TEST_TMP/run/cni/$id.json" ]
+	[ ! -e "$TEST_TMP/ipam/cnit/$ip" ]
+	run tcp_get 127.0.0.1 18096
+	assert_failure
+	# a list whose plugin is missing: a clear error, nothing left
+	cat >"$conf/20-bad.conflist" <<-'EOF2'
+		{"cniVersion": "1.0.0", "name": "bad", "plugins": [{"type": "nosuchplugin"}]}
+	EOF2
+	run bc run --rm --network bad busybox true
+	assert_failure 125
+	assert_output --partial 'plugin "nosuchplugin" not found'
+	run bc ps -aq
+	assert_output ""
+	run ls "$TEST_TMP/run/netns"
+	assert_output ""
+	ip link del "$br" 2>/dev/null || true
+}

@@ -113,6 +113,7 @@ static void usage(FILE *f)
 		   "  --root DIR              persistent state (default " DEFAULT_ROOT ")\n"
 		   "  --runroot DIR           runtime state (default " DEFAULT_RUNROOT ")\n"
 		   "  --runtime PATH          run containers with this runc-compatible binary\n"
+		   "  --cni-config-dir DIR    CNI network configurations (default /etc/cni/net.d)\n"
 		   "                          (default: Berth's runtime, in the monitor)\n"
 		   "  --log-level LEVEL       error, warn, info or debug\n"
 		   "  -D, --debug             debug messages\n"
@@ -284,6 +285,8 @@ int main(int argc, char **argv)
 		{"root", 0, OPT_STRING, &g.root, "DIR", "persistent state"},
 		{"runroot", 0, OPT_STRING, &g.runroot, "DIR", "runtime state"},
 		{"runtime", 0, OPT_STRING, &runtime, "PATH", "a runc-compatible runtime"},
+		{"cni-config-dir", 0, OPT_STRING, &g.en.cni_dir, "DIR",
+		 "CNI network configurations (default /etc/cni/net.d)"},
 		{"log-level", 'l', OPT_STRING, &log_level, "LEVEL", "log level"},
 		{"debug", 'D', OPT_BOOL, &debug, NULL, "debug messages"},
 		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},
