@@ -41,6 +41,7 @@ struct undo {
 	char *name;	/* reserved */
 	char *image_id; /* held */
 	char *dir;	/* made */
+	char **ports;	/* -p, and -P's: the image's exposed ports */
 };
 
 static void undo_all(struct undo *u)
@@ -63,6 +64,7 @@ static void undo_clear(struct undo *u)
 	free(u->name);
 	free(u->image_id);
 	free(u->dir);
+	strv_free(u->ports);
 }
 
 /* The record: from the moment it is written the container exists. */
@@ -91,7 +93,7 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	c.stop_timeout = o->stop_timeout;
 	c.network = (char *)o->run.network;
 	if (engine_net_bridged(o->run.network)) {
-		c.ports = o->ports;
+		c.ports = u->ports;
 		c.ip_want = (char *)o->ip;
 		c.aliases = o->aliases;
 	}
@@ -181,6 +183,21 @@ static int write_etc_files(const char *dir, const char *id, const struct spec_ru
 	return 0;
 }
 
+/* --network container:X: X's /etc/hosts and resolv.conf, copied. */
+static void share_etc(const struct engine *en, const char *x, const char *dir)
+{
+	static const char *const files[] = {"hosts", "resolv.conf"};
+	_cleanup_free_ char *xdir = xasprintf("%s/containers/%s", en->root, x);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(files) && dfd >= 0; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", xdir, files[i]);
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (read_file_at(AT_FDCWD, p, 1 << 20, &text, &len, NULL) == 0)
+			(void)write_file_atomic_at(dfd, files[i], text, len, 0644, 0, NULL);
+	}
+}
+
 /* The root, the bundle's config.json, the record. */
 static int make_bundle(const struct engine *en, const struct engine_create_opts *o,
 		       const struct store_image *im, struct undo *u, struct err *e)
@@ -205,8 +222,12 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	if (write_etc_files(u->dir, u->id, &run, e) < 0)
 		return -1;
 	run.etc_dir = u->dir;
-	_cleanup_free_ char *netns = engine_net_bridged(run.network) ? engine_netns_path(en, u->id)
-								      : NULL;
+	_cleanup_free_ char *netns =
+		engine_net_bridged(run.network)		      ? engine_netns_path(en, u->id)
+		: run.network && !strncmp(run.network, "container:", 10) ? engine_netns_path(en, run.network + 10)
+									  : NULL;
+	if (run.network && !strncmp(run.network, "container:", 10))
+		share_etc(en, run.network + 10, u->dir);
 	run.netns_path = netns;
 	struct spec_image img = {.config_json = cfg};
 	_cleanup_free_ char *spec = spec_generate(&img, &run, e);
@@ -217,6 +238,22 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 		return err_sys(e, errno, "container %.12s", u->id);
 	if (write_file_atomic_at(dfd, "config.json", spec, strlen(spec), 0600, 0, e) < 0)
 		return -1;
+	/* -P: every port the image exposes, on a free host port. */
+	for (char **p = o->ports; p && *p; p++)
+		strv_push(&u->ports, *p);
+	if (o->publish_all) {
+		_cleanup_json_ json_t *ic = json_loads(cfg, 0, NULL);
+		json_t *exposed = json_object_get(json_object_get(ic, "config"), "ExposedPorts");
+		const char *k;
+		json_t *v;
+		json_object_foreach(exposed, k, v)
+		{
+			_cleanup_free_ struct port_map *m = NULL;
+			size_t nm = 0;
+			if (ports_parse(k, &m, &nm, NULL) == 0 && nm == 1)
+				strv_push(&u->ports, k);
+		}
+	}
 	return save_record(en, o, u, spec, e);
 }
 
@@ -334,6 +371,27 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 		oo.run.network = NETWORK_DEFAULT;
 	if (engine_net_bridged(oo.run.network) && check_network(en, &oo, &cni, e) < 0)
 		return -1;
+	_cleanup_free_ char *shared = NULL;
+	if (!strncmp(oo.run.network, "container:", 10)) {
+		/* --network container:X: X's namespace (made by berth: X runs
+		 * on a network of its own), its /etc/hosts and resolv.conf. */
+		struct container x;
+		if (engine_load(en, oo.run.network + 10, &x, e) < 0)
+			return -1;
+		_cleanup_free_ char *ns = engine_netns_path(en, x.id);
+		bool ok = x.state == CONTAINER_RUNNING && access(ns, F_OK) == 0;
+		shared = xasprintf("container:%s", x.id);
+		container_clear(&x);
+		if (!ok)
+			return err_set(e, ERR_CONFLICT,
+				       "cannot join the network of container %s: it is not running on a "
+				       "network of its own",
+				       oo.run.network + 10);
+		if (oo.ports)
+			return err_set(e, ERR_INVALID,
+				       "conflicting options: port publishing and the container network mode");
+		oo.run.network = shared;
+	}
 	oo.cni = cni;
 	o = &oo;
 	struct store s;

@@ -30,6 +30,7 @@ struct engine_create_opts {
 	const char *stop_signal; /* NULL: the image's, else SIGTERM */
 	int stop_timeout;	 /* -1: 10 s */
 	char **ports;		 /* -p specs (engine/ports.h) */
+	bool publish_all;	 /* -P: the image's exposed ports too */
 	const char *ip;		 /* --ip: this address on the network */
 	char **aliases;		 /* --network-alias: more names on it */
 	bool cni;		 /* (engine_create's: network is a CNI list) */

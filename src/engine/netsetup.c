@@ -38,7 +38,8 @@
 
 bool engine_net_bridged(const char *network)
 {
-	return network && *network && strcmp(network, "none") != 0 && strcmp(network, "host") != 0;
+	return network && *network && strcmp(network, "none") != 0 &&
+	       strcmp(network, "host") != 0 && strncmp(network, "container:", 10) != 0;
 }
 
 char *engine_netns_path(const struct engine *en, const char *id)
@@ -605,6 +606,15 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 	c->ip = NULL;
 	strv_free(c->ports_bound);
 	c->ports_bound = NULL;
+	if (c->network && !strncmp(c->network, "container:", 10)) {
+		/* Another container's namespace: it must be there. */
+		_cleanup_free_ char *ns = engine_netns_path(en, c->network + 10);
+		if (access(ns, F_OK) < 0)
+			return err_set(e, ERR_CONFLICT,
+				       "cannot join the network of container %.12s: it is not running",
+				       c->network + 10);
+		return 0;
+	}
 	if (!engine_net_bridged(c->network))
 		return 0;
 	_cleanup_free_ struct port_map *maps = NULL;

@@ -547,3 +547,37 @@ fake_upstream() {
 	assert_output ""
 	ip link del "$br" 2>/dev/null || true
 }
+
+@test "-P publishes the image's exposed ports; --network container:ID shares another's namespace" {
+	b import --change 'CMD ["sh"]' --change 'EXPOSE 80 53/udp' "$(busybox_tar)" exposed:latest >/dev/null
+	local id
+	id=$(b run -d -P exposed sh -c "$(serve_tcp 80 all-ports)")
+	run b port "$id"
+	assert_line --regexp '^80/tcp -> 0\.0\.0\.0:[0-9]+$'
+	assert_line --regexp '^53/udp -> 0\.0\.0\.0:[0-9]+$'
+	local p
+	p=$(b port "$id" 80)
+	run tcp_get 127.0.0.1 "${p#*:}"
+	assert_output all-ports
+
+	local srv
+	srv=$(b run -d --name srv busybox sh -c "$(serve_tcp 80 shared-ns)")
+	run b run --rm --network container:srv busybox sh -c \
+		'ip -4 -o addr show eth0 | awk "{print \$4}"; for i in $(seq 50); do echo | nc 127.0.0.1 80 && exit 0; sleep 0.1; done; exit 1'
+	assert_success
+	assert_line "$(b inspect --format '{{.NetworkSettings.IPAddress}}' srv)/$(net subnet | cut -d/ -f2)"
+	assert_line shared-ns
+	run b run --rm --network container:srv -p 80 busybox true
+	assert_failure 125
+	assert_output --partial "conflicting options"
+	run b run --rm --network container:nosuch busybox true
+	assert_failure 125
+	assert_output --partial "No such container: nosuch"
+	# a created one cannot start once the other stopped
+	local late
+	late=$(b create --network "container:$srv" busybox true)
+	b stop -t 0 srv >/dev/null
+	run b start "$late"
+	assert_failure 125
+	assert_output --partial "is not running"
+}

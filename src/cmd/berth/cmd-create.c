@@ -121,6 +121,8 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		 "bridge (default), none, host or a network's name"},
 		{"publish", 'p', OPT_STRV, &c->ports, "[IP:][HOSTPORT:]PORT[/PROTO]",
 		 "publish a container's port on the host"},
+		{"publish-all", 'P', OPT_BOOL, &c->o.publish_all, NULL,
+		 "publish every port the image exposes"},
 		{"ip", 0, OPT_STRING, &c->o.ip, "ADDRESS", "the container's address on its network"},
 		{"dns", 0, OPT_STRV, &c->dns, "ADDRESS", "a name server"},
 		{"network-alias", 0, OPT_STRV, &c->aliases, "NAME", "another name on the network"},
