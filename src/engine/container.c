@@ -96,6 +96,21 @@ int container_save(const char *root, const struct container *c, struct err *e)
 		json_object_set_new(o, "customDns", json_true());
 	if (c->cni)
 		json_object_set_new(o, "cni", json_true());
+	if (c->n_extra) {
+		json_t *xs = json_array();
+		for (size_t i = 0; i < c->n_extra; i++) {
+			const struct net_extra *x = &c->extra[i];
+			json_t *xo = json_pack("{s:s, s:i}", "name", x->name, "iface", (int)x->iface);
+			if (x->ip_want)
+				json_object_set_new(xo, "ipWant", json_string(x->ip_want));
+			if (x->aliases)
+				json_object_set_new(xo, "aliases", json_string_array(x->aliases));
+			if (x->address)
+				json_object_set_new(xo, "address", json_string(x->address));
+			json_array_append_new(xs, xo);
+		}
+		json_object_set_new(o, "extraNetworks", xs);
+	}
 	if (c->ports_bound)
 		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
@@ -107,6 +122,15 @@ int container_save(const char *root, const struct container *c, struct err *e)
 	if (write_file_atomic_at(dfd, "container.json", text, strlen(text), 0600, 0, e) < 0)
 		return err_wrap(e, "container %.12s", c->id);
 	return 0;
+}
+
+void net_extra_clear(struct net_extra *x)
+{
+	free(x->name);
+	free(x->ip_want);
+	strv_free(x->aliases);
+	free(x->address);
+	memset(x, 0, sizeof(*x));
 }
 
 void container_clear(struct container *c)
@@ -127,6 +151,9 @@ void container_clear(struct container *c)
 	free(c->ip);
 	free(c->ip_want);
 	strv_free(c->aliases);
+	for (size_t i = 0; i < c->n_extra; i++)
+		net_extra_clear(&c->extra[i]);
+	free(c->extra);
 	strv_free(c->ports_bound);
 	memset(c, 0, sizeof(*c));
 }
@@ -192,6 +219,24 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    stop_timeout < -1 || stop_timeout > INT32_MAX) {
 		container_clear(c);
 		return err_set(e, ERR_INVALID, "container %.12s: container.json is damaged", id);
+	}
+	json_t *xs = json_object_get(o, "extraNetworks"), *xo;
+	size_t xi;
+	json_array_foreach(xs, xi, xo)
+	{
+		struct net_extra x = {0};
+		json_int_t iface = 0;
+		if (json_get_string(xo, "extraNetworks", "name", true, &x.name, NULL) < 0) {
+			net_extra_clear(&x);
+			continue;
+		}
+		(void)json_get_string(xo, "", "ipWant", false, &x.ip_want, NULL);
+		(void)json_get_strv(xo, "", "aliases", false, &x.aliases, NULL);
+		(void)json_get_string(xo, "", "address", false, &x.address, NULL);
+		iface = json_integer_value(json_object_get(xo, "iface"));
+		x.iface = iface > 0 && iface < 100 ? (unsigned)iface : (unsigned)(c->n_extra + 1);
+		c->extra = xrealloc(c->extra, (c->n_extra + 1) * sizeof(*c->extra));
+		c->extra[c->n_extra++] = x;
 	}
 	const char *k;
 	json_t *v;

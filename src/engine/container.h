@@ -24,6 +24,16 @@ enum container_state {
 	CONTAINER_EXITED,
 };
 
+/* A network a container is on besides its first (run --network a
+ * --network b, network connect). */
+struct net_extra {
+	char *name;
+	char *ip_want;	/* --ip */
+	char **aliases; /* --alias */
+	unsigned iface; /* eth<iface> in the container */
+	char *address;	/* while running */
+};
+
 struct container {
 	char id[CONTAINER_ID_LEN + 1];
 	char *name;
@@ -48,6 +58,8 @@ struct container {
 	char **aliases; /* --network-alias */
 	bool custom_dns; /* --dns: not the network's server */
 	bool cni;	 /* network is a CNI configuration list's name */
+	struct net_extra *extra;
+	size_t n_extra;
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
 	char *ip;	   /* its address on its network */
@@ -64,6 +76,7 @@ int container_save(const char *root, const struct container *c, struct err *e);
 /* Read one record by full id. */
 int container_load(const char *root, const char *id, struct container *c, struct err *e);
 void container_clear(struct container *c);
+void net_extra_clear(struct net_extra *x);
 
 /* Take `name` for `id` (ERR_CONFLICT with docker's message when another
  * live container has it) and release it. */

@@ -99,6 +99,12 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	}
 	c.custom_dns = o->run.dns != NULL;
 	c.cni = o->cni;
+	for (char **x = o->extra_networks; x && *x; x++) {
+		c.extra = xrealloc(c.extra, (c.n_extra + 1) * sizeof(*c.extra));
+		c.extra[c.n_extra] = (struct net_extra){.name = xstrdup(*x),
+							.iface = (unsigned)(c.n_extra + 1)};
+		c.n_extra++;
+	}
 	for (char **l = o->run.labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
 		_cleanup_free_ char *key = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
@@ -106,6 +112,9 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		strv_push(&c.labels, eq ? eq + 1 : "");
 	}
 	int r = container_save(en->root, &c, e);
+	for (size_t i = 0; i < c.n_extra; i++)
+		net_extra_clear(&c.extra[i]);
+	free(c.extra);
 	c.log_driver = c.stop_signal = c.network = c.ip_want = NULL;
 	c.ports = c.aliases = NULL;
 	strv_free(c.command);
@@ -371,6 +380,20 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 		oo.run.network = NETWORK_DEFAULT;
 	if (engine_net_bridged(oo.run.network) && check_network(en, &oo, &cni, e) < 0)
 		return -1;
+	for (char **x = oo.extra_networks; x && *x; x++) {
+		struct network n;
+		if (!engine_net_bridged(oo.run.network) || cni)
+			return err_set(e, ERR_INVALID, "network %s cannot be joined with network %s",
+				       *x, oo.run.network);
+		if (network_get(en->root, *x, &n, e) < 0)
+			return -1;
+		bool dup = !strcmp(n.name, oo.run.network);
+		for (char **y = oo.extra_networks; y < x; y++)
+			dup = dup || !strcmp(*y, n.name);
+		network_clear(&n);
+		if (dup)
+			return err_set(e, ERR_CONFLICT, "network %s is given twice", *x);
+	}
 	_cleanup_free_ char *shared = NULL;
 	if (!strncmp(oo.run.network, "container:", 10)) {
 		/* --network container:X: X's namespace (made by berth: X runs

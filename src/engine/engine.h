@@ -31,6 +31,7 @@ struct engine_create_opts {
 	int stop_timeout;	 /* -1: 10 s */
 	char **ports;		 /* -p specs (engine/ports.h) */
 	bool publish_all;	 /* -P: the image's exposed ports too */
+	char **extra_networks;	 /* --network given again: more networks */
 	const char *ip;		 /* --ip: this address on the network */
 	char **aliases;		 /* --network-alias: more names on it */
 	bool cni;		 /* (engine_create's: network is a CNI list) */
@@ -48,6 +49,14 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
  * killed first): its root, its hold on the image, its log, its record. */
 int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
 		  struct err *e);
+
+/* network connect: the container (running or not) on network too, with
+ * its address (ip: that one) and more names (aliases) there; network
+ * disconnect: off it (not the first network it joined). */
+int engine_network_connect(const struct engine *en, const char *network, const char *what,
+			   const char *ip, char **aliases, struct err *e);
+int engine_network_disconnect(const struct engine *en, const char *network, const char *what,
+			      struct err *e);
 
 /* Find a container (name, id or unique prefix) and load its record,
  * refreshed. */

@@ -165,6 +165,25 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 		json_object_set_new(nets, n.name, one);
 		network_clear(&n);
 	}
+	for (size_t i = 0; i < c->n_extra; i++) {
+		const struct net_extra *x = &c->extra[i];
+		struct network xn;
+		if (network_get(en->root, x->name, &xn, NULL) < 0)
+			continue;
+		char xgw[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &xn.gateway, xgw, sizeof(xgw));
+		json_t *one = json_object();
+		json_object_set_new(one, "NetworkID", json_string(xn.id));
+		json_object_set_new(one, "IPAddress", json_string(up && x->address ? x->address : ""));
+		json_object_set_new(one, "IPPrefixLen", json_integer(up ? (int)xn.subnet.prefix : 0));
+		json_object_set_new(one, "Gateway", json_string(up ? xgw : ""));
+		json_t *al = json_array();
+		for (char **a = x->aliases; a && *a; a++)
+			json_array_append_new(al, json_string(*a));
+		json_object_set_new(one, "Aliases", al);
+		json_object_set_new(nets, xn.name, one);
+		network_clear(&xn);
+	}
 	json_object_set_new(ns, "Networks", nets);
 	json_object_set_new(o, "NetworkSettings", ns);
 	return json_dump_string(o, true);

@@ -32,3 +32,8 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 void engine_net_teardown(const struct engine *en, const struct container *c);
 /* The CNI configuration directory (engine.h). */
 const char *engine_cni_dir(const struct engine *en);
+/* Attach a running container to x (the last of c->extra), or detach it
+ * from c->extra[i]. */
+int engine_net_connect(const struct engine *en, struct container *c, struct net_extra *x,
+		       struct err *e);
+void engine_net_disconnect(const struct engine *en, const struct container *c, size_t i);

@@ -47,9 +47,13 @@ char *engine_netns_path(const struct engine *en, const char *id)
 	return xasprintf("%s/netns/%s", en->runroot, id);
 }
 
-static void veth_name(const char *id, char out[16])
+/* The host's end of the container's index-th interface (eth<index>). */
+static void veth_name(const char *id, unsigned index, char out[16])
 {
-	snprintf(out, 16, "vb%.12s", id);
+	if (index == 0)
+		snprintf(out, 16, "vb%.12s", id);
+	else
+		snprintf(out, 16, "vb%.10s-%u", id, index % 100);
 }
 
 static char *ports_dir(const struct engine *en)
@@ -516,11 +520,12 @@ static void cni_teardown(const struct engine *en, const struct container *c)
 
 /* ---- setup and teardown ---- */
 
-static int configure(const struct network *n, const char *id, int nsfd, struct in_addr ip,
-		     struct err *e)
+static int configure(const struct network *n, const char *id, unsigned index, int nsfd,
+		     struct in_addr ip, struct err *e)
 {
-	char veth[16];
-	veth_name(id, veth);
+	char veth[16], eth[16];
+	veth_name(id, index, veth);
+	snprintf(eth, sizeof(eth), "eth%u", index);
 	struct nl nl = NL_INIT;
 	if (nl_open(&nl, e) < 0)
 		return -1;
@@ -533,14 +538,15 @@ static int configure(const struct network *n, const char *id, int nsfd, struct i
 	if (r == 0 && br > 0)
 		r = nl_link_up(&nl, br, 0, e);
 	if (r == 0 && br > 0)
-		r = nl_veth_add(&nl, veth, "eth0", nsfd, 0, e);
+		r = nl_veth_add(&nl, veth, eth, nsfd, 0, e);
 	int vi = r == 0 && br > 0 ? nl_link_index(&nl, veth, e) : -1;
 	if (r == 0 && vi > 0)
 		r = nl_link_up(&nl, vi, br, e);
 	nl_close(&nl);
 	if (r < 0 || br <= 0 || vi <= 0)
 		return err_isset(e) ? -1 : err_set(e, ERR_INTERNAL, "veth %s is gone", veth);
-	/* Inside: eth0's address, up, the default route. */
+	/* Inside: its address, up, the default route (through the first
+	 * network only). */
 	int saved;
 	if (netns_enter(nsfd, &saved, e) < 0)
 		return -1;
@@ -549,16 +555,101 @@ static int configure(const struct network *n, const char *id, int nsfd, struct i
 	netns_leave(saved);
 	if (r < 0)
 		return -1;
-	int eth = nl_link_index(&in, "eth0", e);
-	r = eth > 0 ? nl_addr_add(&in, eth, ip, n->subnet.prefix, e) : -1;
+	int ei = nl_link_index(&in, eth, e);
+	r = ei > 0 ? nl_addr_add(&in, ei, ip, n->subnet.prefix, e) : -1;
 	if (r == 0)
-		r = nl_link_up(&in, eth, 0, e);
-	if (r == 0)
-		r = nl_route_default(&in, eth, n->gateway, e);
+		r = nl_link_up(&in, ei, 0, e);
+	if (r == 0 && index == 0)
+		r = nl_route_default(&in, ei, n->gateway, e);
 	nl_close(&in);
-	if (eth == 0)
-		return err_set(e, ERR_INTERNAL, "eth0 is missing in the container");
+	if (ei == 0)
+		return err_set(e, ERR_INTERNAL, "%s is missing in the container", eth);
 	return r;
+}
+
+/* ---- more networks (run --network a --network b, network connect) ---- */
+
+/* Attach the running container (its namespace nsfd) to network x->name
+ * as eth<index>: a lease, the veth, the firewall, its names. */
+static int attach_extra(const struct engine *en, const struct container *c,
+			struct net_extra *x, int nsfd, struct err *e)
+{
+	unsigned index = x->iface;
+	struct network n;
+	if (network_get(en->root, x->name, &n, e) < 0)
+		return -1;
+	_cleanup_free_ char *leases = network_lease_dir(en->runroot, &n);
+	_cleanup_close_ int lk = net_lock(en, e);
+	struct in_addr ip = {0}, want = {0};
+	int r = lk < 0 ? -1 : 0;
+	if (r == 0 && x->ip_want && ipv4_addr_parse(x->ip_want, &want, e) < 0)
+		r = -1;
+	if (r == 0)
+		r = ipam_alloc(leases, &n.range, n.gateway, want, c->id, &ip, e);
+	if (r == 0)
+		r = configure(&n, c->id, index, nsfd, ip, e);
+	if (r == 0)
+		r = sync_firewall(en, NULL, 0, NULL, 0, e);
+	char ipt[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &ip, ipt, sizeof(ipt));
+	if (r == 0 && has_dns(&n)) {
+		struct container named = *c;
+		named.aliases = x->aliases;
+		r = dns_record_add(en, &n, &named, ipt, e);
+		if (r == 0)
+			r = dns_start(en, &n, e);
+	}
+	if (r == 0) {
+		free(x->address);
+		x->address = xstrdup(ipt);
+	} else if (ip.s_addr) {
+		ipam_release(leases, ip, c->id);
+	}
+	network_clear(&n);
+	return r < 0 ? err_wrap(e, "network %s", x->name) : 0;
+}
+
+/* The other way: the lease, the names, the veth (its pair goes too). */
+static void detach_extra(const struct engine *en, const struct container *c,
+			 const struct net_extra *x)
+{
+	unsigned index = x->iface;
+	struct network n;
+	if (network_get(en->root, x->name, &n, NULL) < 0)
+		return;
+	_cleanup_free_ char *leases = network_lease_dir(en->runroot, &n);
+	_cleanup_close_ int lk = net_lock(en, NULL);
+	ipam_release_owner(leases, c->id);
+	if (has_dns(&n)) {
+		dns_record_del(en, &n, c->id);
+		if (ipam_count(leases) == 0)
+			dns_stop(en, &n);
+	}
+	(void)sync_firewall(en, NULL, 0, NULL, 0, NULL);
+	char veth[16];
+	veth_name(c->id, index, veth);
+	struct nl nl = NL_INIT;
+	if (nl_open(&nl, NULL) == 0) {
+		(void)nl_link_del(&nl, veth, true, NULL);
+		nl_close(&nl);
+	}
+	network_clear(&n);
+}
+
+int engine_net_connect(const struct engine *en, struct container *c, struct net_extra *x,
+		       struct err *e)
+{
+	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
+	_cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return err_set(e, ERR_CONFLICT, "container %.12s has no network namespace of its own",
+			       c->id);
+	return attach_extra(en, c, x, nsfd, e);
+}
+
+void engine_net_disconnect(const struct engine *en, const struct container *c, size_t i)
+{
+	detach_extra(en, c, &c->extra[i]);
 }
 
 void engine_net_teardown(const struct engine *en, const struct container *c)
@@ -568,6 +659,11 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 	if (c->cni) {
 		cni_teardown(en, c);
 		return;
+	}
+	for (size_t i = 0; i < c->n_extra; i++) {
+		_cleanup_free_ char *ns0 = engine_netns_path(en, c->id);
+		if (access(ns0, F_OK) == 0)
+			detach_extra(en, c, &c->extra[i]);
 	}
 	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
 	if (access(ns, F_OK) < 0)
@@ -647,7 +743,7 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 					  .udp = maps[i].udp, .ip = ip, .port = maps[i].port};
 	/* The bridge first: the firewall sets its route_localnet. */
 	if (r == 0)
-		r = configure(&n, c->id, nsfd, ip, e);
+		r = configure(&n, c->id, 0, nsfd, ip, e);
 	if (r == 0)
 		r = sync_firewall(en, np, nm, NULL, 0, e);
 	char ipt[INET_ADDRSTRLEN], gwt[INET_ADDRSTRLEN];
@@ -672,6 +768,109 @@ int engine_net_setup(const struct engine *en, struct container *c, struct err *e
 	for (size_t i = 0; i < nm; i++)
 		strv_consume(&c->ports_bound, port_map_format(&maps[i]));
 	hosts_add_self(en, c->id, ipt, gwt);
+	for (size_t i = 0; i < c->n_extra; i++) {
+		if (attach_extra(en, c, &c->extra[i], nsfd, e) < 0) {
+			engine_net_teardown(en, c);
+			network_clear(&n);
+			return -1;
+		}
+	}
 	network_clear(&n);
 	return 0;
+}
+
+/* ---- network connect, disconnect ---- */
+
+int engine_network_connect(const struct engine *en, const char *network, const char *what,
+			   const char *ip, char **aliases, struct err *e)
+{
+	struct network n;
+	if (network_get(en->root, network, &n, e) < 0)
+		return -1;
+	struct in_addr want;
+	int bad = ip && (ipv4_addr_parse(ip, &want, e) < 0 ||
+			 (!ipv4_net_contains(&n.range, want) &&
+			  err_set(e, ERR_INVALID, "address %s is not in the range of network %s", ip,
+				  n.name)));
+	_cleanup_free_ char *name = xstrdup(n.name);
+	network_clear(&n);
+	if (bad)
+		return -1;
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
+		return -1;
+	int r = 0;
+	unsigned iface = 1;
+	for (size_t i = 0; i < c.n_extra; i++) {
+		if (!strcmp(c.extra[i].name, name))
+			r = -1;
+		if (c.extra[i].iface >= iface)
+			iface = c.extra[i].iface + 1;
+	}
+	if (!engine_net_bridged(c.network) || c.cni)
+		r = err_set(e, ERR_INVALID,
+			    "container %.12s is on network %s: it cannot join another one", c.id,
+			    c.network ? c.network : "none");
+	else if (r < 0 || !strcmp(c.network, name))
+		r = err_set(e, ERR_CONFLICT, "endpoint with name %s already exists in network %s",
+			    c.name ? c.name : c.id, name);
+	else if (iface > 99)
+		r = err_set(e, ERR_INVALID, "container %.12s is on too many networks", c.id);
+	if (r == 0) {
+		c.extra = xrealloc(c.extra, (c.n_extra + 1) * sizeof(*c.extra));
+		struct net_extra *x = &c.extra[c.n_extra++];
+		*x = (struct net_extra){.name = xstrdup(name), .ip_want = ip ? xstrdup(ip) : NULL,
+					.iface = iface};
+		for (char **a = aliases; a && *a; a++)
+			strv_push(&x->aliases, *a);
+		if ((c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) &&
+		    engine_net_connect(en, &c, x, e) < 0) {
+			net_extra_clear(x);
+			c.n_extra--;
+			r = -1;
+		}
+	}
+	if (r == 0)
+		r = container_save(en->root, &c, e);
+	container_clear(&c);
+	close(lk);
+	return r;
+}
+
+int engine_network_disconnect(const struct engine *en, const char *network, const char *what,
+			      struct err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	if (container_lookup(en->root, what, &id, e) < 0)
+		return -1;
+	struct container c;
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
+		return -1;
+	int r = 0;
+	size_t i = 0;
+	while (i < c.n_extra && strcmp(c.extra[i].name, network) != 0)
+		i++;
+	if (c.network && !strcmp(c.network, network))
+		r = err_set(e, ERR_UNSUPPORTED,
+			    "container %.12s cannot leave network %s, the first one it joined", c.id,
+			    network);
+	else if (i == c.n_extra)
+		r = err_set(e, ERR_NOT_FOUND, "container %.12s is not connected to network %s", c.id,
+			    network);
+	if (r == 0) {
+		if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED)
+			engine_net_disconnect(en, &c, i);
+		net_extra_clear(&c.extra[i]);
+		memmove(&c.extra[i], &c.extra[i + 1], (c.n_extra - i - 1) * sizeof(*c.extra));
+		c.n_extra--;
+		r = container_save(en->root, &c, e);
+	}
+	container_clear(&c);
+	close(lk);
+	return r;
 }

@@ -581,3 +581,66 @@ fake_upstream() {
 	assert_failure 125
 	assert_output --partial "is not running"
 }
+
+@test "several networks per container; network connect (--ip, --alias) and disconnect, running or not" {
+	b network create --subnet 10.96.31.0/24 n1 >/dev/null
+	b network create --subnet 10.96.32.0/24 n2 >/dev/null
+	b network create --subnet 10.96.33.0/24 n3 >/dev/null
+	b run -d --name multi --network n1 --network n2 busybox sleep 100 >/dev/null
+	run b exec multi ip -4 -o addr
+	assert_line --regexp 'eth0 +inet 10\.96\.31\.[0-9]+/24'
+	assert_line --regexp 'eth1 +inet 10\.96\.32\.[0-9]+/24'
+	run b exec multi ip route
+	assert_line --partial "default via 10.96.31.1 dev eth0"
+
+	# connect a running container: a new interface, its names on that network
+	local port
+	port=$(fake_upstream)
+	export BERTH_DNS_UPSTREAM=127.0.0.1:$port
+	run b network connect --ip 10.96.33.77 --alias m3 n3 multi
+	assert_success
+	run b exec multi ip -4 -o addr show
+	assert_line --regexp 'eth2 +inet 10\.96\.33\.77/24'
+	run b run --rm --network n3 busybox nslookup m3
+	assert_line "Address: 10.96.33.77"
+	run b inspect --format '{{json .NetworkSettings.Networks}}' multi
+	assert_output --partial '"n3":{'
+	assert_output --partial '"IPAddress":"10.96.33.77"'
+	run b network inspect --format '{{json .Containers}}' n3
+	assert_output --partial '10.96.33.77/24'
+	run b network connect n3 multi
+	assert_failure 125
+	assert_output --partial "already exists in network n3"
+	run b network rm n3
+	assert_failure 125
+	assert_output --partial "has active endpoints"
+
+	# disconnect: the interface goes, and the lease
+	run b network disconnect n2 multi
+	assert_success
+	run b exec multi ip -4 -o addr show
+	refute_line --partial "10.96.32."
+	assert_line --partial "10.96.33.77"
+	run b network disconnect n2 multi
+	assert_failure 125
+	assert_output --partial "is not connected to network n2"
+	run b network disconnect -f n2 multi
+	assert_success
+	run b network disconnect n1 multi
+	assert_failure 125
+	assert_output --partial "the first one it joined"
+
+	# a stopped container: on the network at its next start
+	b stop -t 0 multi >/dev/null
+	b network connect n2 multi
+	b start multi >/dev/null
+	run b exec multi ip -4 -o addr show
+	assert_line --partial "10.96.31."
+	assert_line --partial "10.96.32."
+	assert_line --partial "10.96.33.77"
+	kill "$(cat "$TEST_TMP/upstream.pid")"
+	b rm -f multi >/dev/null
+	run ls "$TEST_TMP/run/networks/n3/leases"
+	refute_output --regexp '^10\.'
+	b network rm n1 n2 n3 >/dev/null
+}

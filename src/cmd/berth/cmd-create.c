@@ -38,7 +38,7 @@ struct create_cli {
 	struct engine_create_opts o;
 	char **env, **labels, **cap_add, **cap_drop, **group_add, **security, **args;
 	char **volumes, **mounts, **tmpfs, **ulimits, **devices, **sysctls, **env_files, **ports;
-	char **dns, **add_hosts, **aliases;
+	char **dns, **add_hosts, **aliases, **networks;
 	char *init_path, *seccomp;
 	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
@@ -65,6 +65,7 @@ static void create_cli_clear(struct create_cli *c)
 	strv_free(c->dns);
 	strv_free(c->add_hosts);
 	strv_free(c->aliases);
+	strv_free(c->networks);
 	free(c->init_path);
 	free(c->seccomp);
 	free(c->args);
@@ -117,8 +118,8 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		{"cap-add", 0, OPT_STRV, &c->cap_add, "CAP", "add a capability"},
 		{"cap-drop", 0, OPT_STRV, &c->cap_drop, "CAP", "drop a capability"},
 		{"security-opt", 0, OPT_STRV, &c->security, "OPT", "no-new-privileges"},
-		{"network", 0, OPT_STRING, &r->network, "NET",
-		 "bridge (default), none, host or a network's name"},
+		{"network", 0, OPT_STRV, &c->networks, "NET",
+		 "bridge (default), none, host, container:ID or a network's name (several)"},
 		{"publish", 'p', OPT_STRV, &c->ports, "[IP:][HOSTPORT:]PORT[/PROTO]",
 		 "publish a container's port on the host"},
 		{"publish-all", 'P', OPT_BOOL, &c->o.publish_all, NULL,
@@ -243,6 +244,10 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 	r->dns = c->dns;
 	r->add_hosts = c->add_hosts;
 	o->aliases = c->aliases;
+	if (c->networks) {
+		r->network = c->networks[0];
+		o->extra_networks = c->networks[1] ? c->networks + 1 : NULL;
+	}
 	r->mounts = c->mounts;
 	r->tmpfs = c->tmpfs;
 	r->ulimits = c->ulimits;

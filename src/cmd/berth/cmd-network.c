@@ -22,9 +22,13 @@ static char **users_of(struct global *g, const char *name)
 	char **ids = NULL;
 	if (container_list(g->root, &l, &n, NULL) < 0)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (l[i].network && !strcmp(l[i].network, name))
+	for (size_t i = 0; i < n; i++) {
+		bool on = l[i].network && !strcmp(l[i].network, name);
+		for (size_t k = 0; k < l[i].n_extra; k++)
+			on = on || !strcmp(l[i].extra[k].name, name);
+		if (on)
 			strv_push(&ids, l[i].id);
+	}
 	container_list_free(l, n);
 	return ids;
 }
@@ -81,10 +85,13 @@ static char *network_json(struct global *g, const struct network *n)
 	if (container_list(g->root, &l, &cnt, NULL) == 0) {
 		for (size_t i = 0; i < cnt; i++) {
 			engine_refresh(&g->en, &l[i]);
-			if (!l[i].network || strcmp(l[i].network, n->name) != 0 || !l[i].ip ||
-			    l[i].state != CONTAINER_RUNNING)
+			const char *ip = l[i].network && !strcmp(l[i].network, n->name) ? l[i].ip : NULL;
+			for (size_t k = 0; k < l[i].n_extra; k++)
+				if (!strcmp(l[i].extra[k].name, n->name))
+					ip = l[i].extra[k].address;
+			if (!ip || l[i].state != CONTAINER_RUNNING)
 				continue;
-			_cleanup_free_ char *addr = xasprintf("%s/%u", l[i].ip, n->subnet.prefix);
+			_cleanup_free_ char *addr = xasprintf("%s/%u", ip, n->subnet.prefix);
 			json_object_set_new(ctrs, l[i].id,
 					    json_pack("{s:s, s:s}", "Name", l[i].name ? l[i].name : "",
 						      "IPv4Address", addr));
@@ -306,8 +313,62 @@ static int net_prune(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+static int net_connect(struct global *g, int argc, char **argv)
+{
+	const char *ip = NULL;
+	_cleanup_strv_ char **aliases = NULL;
+	const struct opt opts[] = {
+		{"ip", 0, OPT_STRING, &ip, "ADDRESS", "the container's address on the network"},
+		{"alias", 0, OPT_STRV, &aliases, "NAME", "another name on the network"},
+	};
+	const struct opt_spec spec = {
+		.usage = "network connect [options] NETWORK CONTAINER",
+		.summary = "Connect a container to a network.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 2, 2, &args, &ex))
+		return ex;
+	_cleanup_err_ struct err e = ERR_INIT;
+	for (char **a = aliases; a && *a; a++)
+		if (!**a || strlen(*a) > 63 || strpbrk(*a, " \t\n/"))
+			return err_set(&e, ERR_INVALID, "invalid network alias \"%s\"", *a), report(&e);
+	if (engine_network_connect(&g->en, args[0], args[1], ip, aliases, &e) < 0)
+		return report(&e);
+	return 0;
+}
+
+static int net_disconnect(struct global *g, int argc, char **argv)
+{
+	bool force = false;
+	const struct opt opts[] = {
+		{"force", 'f', OPT_BOOL, &force, NULL, "no error when it is not connected"},
+	};
+	const struct opt_spec spec = {
+		.usage = "network disconnect [options] NETWORK CONTAINER",
+		.summary = "Disconnect a container from a network.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 2, 2, &args, &ex))
+		return ex;
+	_cleanup_err_ struct err e = ERR_INIT;
+	if (engine_network_disconnect(&g->en, args[0], args[1], &e) < 0 &&
+	    !(force && e.kind == ERR_NOT_FOUND))
+		return report(&e);
+	return 0;
+}
+
 static const struct command network_commands[] = {
+	{"connect", net_connect, "connect a container to a network"},
 	{"create", net_create, "create a network"},
+	{"disconnect", net_disconnect, "disconnect a container from a network"},
 	{"inspect", net_inspect, "show a network's details"},
 	{"list", net_ls, "list networks"},
 	{"ls", net_ls, "list networks"},

@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	{"login", cmd_login, "log in to a registry"},
 	{"logout", cmd_logout, "log out from a registry"},
 	{"logs", cmd_logs, "show a container's output"},
-	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune)"},
+	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, disconnect)"},
 	{"ps", cmd_ps, "list containers"},
 	{"port", cmd_port, "list a container's published ports"},
 	{"pull", cmd_pull, "pull an image from a registry"},
