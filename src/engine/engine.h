@@ -58,6 +58,10 @@ int engine_network_connect(const struct engine *en, const char *network, const c
 int engine_network_disconnect(const struct engine *en, const char *network, const char *what,
 			      struct err *e);
 
+/* Whether a running container's network is as it was set up (CNI: the
+ * plugins' CHECK); an error says what is not. */
+int engine_network_check(const struct engine *en, const char *what, struct err *e);
+
 /* Find a container (name, id or unique prefix) and load its record,
  * refreshed. */
 int engine_load(const struct engine *en, const char *what, struct container *c, struct err *e);

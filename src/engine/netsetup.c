@@ -874,3 +874,54 @@ int engine_network_disconnect(const struct engine *en, const char *network, cons
 	close(lk);
 	return r;
 }
+
+int engine_network_check(const struct engine *en, const char *what, struct err *e)
+{
+	struct container c;
+	if (engine_load(en, what, &c, e) < 0)
+		return -1;
+	int r = 0;
+	_cleanup_free_ char *ns = engine_netns_path(en, c.id);
+	if (c.state != CONTAINER_RUNNING && c.state != CONTAINER_PAUSED)
+		r = err_set(e, ERR_CONFLICT, "container %.12s is not running", c.id);
+	else if (!engine_net_bridged(c.network))
+		r = err_set(e, ERR_INVALID, "container %.12s is on network %s: nothing to check", c.id,
+			    c.network ? c.network : "none");
+	else if (access(ns, F_OK) < 0)
+		r = err_set(e, ERR_NOT_FOUND, "container %.12s: its network namespace is gone", c.id);
+	else if (c.cni) {
+		_cleanup_free_ char *cache = xasprintf("%s/cni/%s.json", en->runroot, c.id);
+		struct cni_ctx ctx = cni_ctx_of(en, c.id, ns, cache);
+		r = cni_check(&ctx, e);
+	} else {
+		/* Ours: its lease, and the host's end of each interface. */
+		struct network n;
+		r = network_get(en->root, c.network, &n, e);
+		if (r == 0) {
+			_cleanup_free_ char *dir = network_lease_dir(en->runroot, &n);
+			_cleanup_free_ char *lease = xasprintf("%s/%s", dir, c.ip ? c.ip : "-");
+			if (access(lease, F_OK) < 0)
+				r = err_set(e, ERR_NOT_FOUND, "container %.12s: no lease of %s on %s",
+					    c.id, c.ip ? c.ip : "an address", n.name);
+			network_clear(&n);
+		}
+		struct nl nl = NL_INIT;
+		for (size_t i = 0; r == 0 && i <= c.n_extra; i++) {
+			char veth[16];
+			veth_name(c.id, i == 0 ? 0 : c.extra[i - 1].iface, veth);
+			if (nl_open(&nl, e) < 0) {
+				r = -1;
+				break;
+			}
+			int idx = nl_link_index(&nl, veth, e);
+			nl_close(&nl);
+			if (idx == 0)
+				r = err_set(e, ERR_NOT_FOUND, "container %.12s: interface %s is gone", c.id,
+					    veth);
+			else if (idx < 0)
+				r = -1;
+		}
+	}
+	container_clear(&c);
+	return r;
+}

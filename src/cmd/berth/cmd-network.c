@@ -274,23 +274,8 @@ static int net_rm(struct global *g, int argc, char **argv)
 	return rc;
 }
 
-static int net_prune(struct global *g, int argc, char **argv)
+int networks_prune(struct global *g)
 {
-	bool force = false;
-	const struct opt opts[] = {
-		{"force", 'f', OPT_BOOL, &force, NULL, "do not ask (berth never asks)"},
-	};
-	const struct opt_spec spec = {
-		.usage = "network prune [options]",
-		.summary = "Remove all unused networks.",
-		.opts = opts,
-		.n_opts = ARRAY_SIZE(opts),
-		.stop_after = -1,
-	};
-	_cleanup_free_ char **args = NULL;
-	int ex;
-	if (parse_or_exit(&spec, argc, argv, 0, 0, &args, &ex))
-		return ex;
 	_cleanup_err_ struct err e = ERR_INIT;
 	struct network *l;
 	size_t n;
@@ -311,6 +296,26 @@ static int net_prune(struct global *g, int argc, char **argv)
 	}
 	network_list_free(l, n);
 	return 0;
+}
+
+static int net_prune(struct global *g, int argc, char **argv)
+{
+	bool force = false;
+	const struct opt opts[] = {
+		{"force", 'f', OPT_BOOL, &force, NULL, "do not ask (berth never asks)"},
+	};
+	const struct opt_spec spec = {
+		.usage = "network prune [options]",
+		.summary = "Remove all unused networks.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 0, 0, &args, &ex))
+		return ex;
+	return networks_prune(g);
 }
 
 static int net_connect(struct global *g, int argc, char **argv)
@@ -365,7 +370,27 @@ static int net_disconnect(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+static int net_check(struct global *g, int argc, char **argv)
+{
+	const struct opt_spec spec = {
+		.usage = "network check CONTAINER",
+		.summary = "Check that a running container's network is as it was set up (CNI "
+			   "networks: the plugins' CHECK).",
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 1, 1, &args, &ex))
+		return ex;
+	_cleanup_err_ struct err e = ERR_INIT;
+	if (engine_network_check(&g->en, args[0], &e) < 0)
+		return report(&e);
+	printf("ok\n");
+	return 0;
+}
+
 static const struct command network_commands[] = {
+	{"check", net_check, "check a running container's network"},
 	{"connect", net_connect, "connect a container to a network"},
 	{"create", net_create, "create a network"},
 	{"disconnect", net_disconnect, "disconnect a container from a network"},

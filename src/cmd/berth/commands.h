@@ -52,6 +52,9 @@ int cmd_create(struct global *g, int argc, char **argv);
 int cmd_ps(struct global *g, int argc, char **argv);
 int cmd_port(struct global *g, int argc, char **argv);
 int cmd_network(struct global *g, int argc, char **argv);
+int cmd_system(struct global *g, int argc, char **argv);
+/* Remove every network no container uses (but the default), saying which. */
+int networks_prune(struct global *g);
 /* inspect's printing: --format over an object's fields; objects in a JSON
  * array as docker indents them (first: none printed yet; close with
  * "]"). */

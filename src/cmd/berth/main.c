@@ -45,6 +45,7 @@ static const struct command commands[] = {
 	{"save", cmd_save, "save images to a docker or OCI archive"},
 	{"start", cmd_start, "start containers"},
 	{"stop", cmd_stop, "stop running containers"},
+	{"system", cmd_system, "manage berth (prune)"},
 	{"tag", cmd_tag, "give an image another name"},
 	{"version", cmd_version, "show the version"},
 	{"wait", cmd_wait, "wait for containers to exit, print their exit codes"},
