@@ -1,14 +1,18 @@
-/* netsetup.c: a container's network while it runs (--network bridge).
+/* netsetup.c: a container's networks while it runs.
  *
  * At start, before the container's process exists: its network namespace
  * (bound at <runroot>/netns/<id>, which config.json names), an address
  * lease, its published ports' leases, the bridge (made once), a veth pair
  * whose peer is the container's eth0, the address and default route
- * inside, and the elements of Berth's nftables table.  At stop the same in
- * reverse, from what is on disk (the leases say what the container holds),
- * so a second teardown, or one after a crash, does what is left.  The
- * namespace is made first and removed last: where it is gone, nothing of
- * the container's network is left. */
+ * inside, Berth's nftables table (one nf_tables batch), and on every
+ * network but the default one its names for berth-dns (started with the
+ * network's first container).  More networks (--network again, network
+ * connect) are eth1, eth2...; a CNI network's plugins do all of it
+ * instead.  At stop the same in reverse, from what is on disk (the leases
+ * and the CNI cache say what the container holds), so a second teardown,
+ * or one after a crash, does what is left.  The namespace is made first
+ * and removed last: where it is gone, nothing of the container's network
+ * is left (its veth pairs go with it). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
