@@ -334,12 +334,9 @@ static int check_network(const struct engine *en, const struct engine_create_opt
 		return 0;
 	}
 	struct in_addr want;
-	int bad = o->ip && (ipv4_addr_parse(o->ip, &want, e) < 0 ||
-			    (!ipv4_net_contains(&n.range, want) &&
-			     err_set(e, ERR_INVALID, "address %s is not in the range of network %s",
-				     o->ip, n.name)));
+	int r = o->ip ? network_ip_check(&n, o->ip, &want, e) : 0;
 	network_clear(&n);
-	return bad ? -1 : 0;
+	return r;
 }
 
 int engine_create(const struct engine *en, const struct engine_create_opts *o, char **ret_id,

@@ -35,6 +35,24 @@ static void port_json_add(json_t *obj, const struct port_map *m)
 					      m->host_port ? hp : ""));
 }
 
+/* NetworkSettings.Networks[name]: the container there (ip NULL: not
+ * running). */
+static json_t *endpoint_json(const struct network *n, const char *ip, char **aliases)
+{
+	char gw[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+	json_t *one = json_object();
+	json_object_set_new(one, "NetworkID", json_string(n->id));
+	json_object_set_new(one, "IPAddress", json_string(ip ? ip : ""));
+	json_object_set_new(one, "IPPrefixLen", json_integer(ip ? (int)n->subnet.prefix : 0));
+	json_object_set_new(one, "Gateway", json_string(ip ? gw : ""));
+	json_t *al = json_array();
+	for (char **a = aliases; a && *a; a++)
+		json_array_append_new(al, json_string(*a));
+	json_object_set_new(one, "Aliases", al);
+	return one;
+}
+
 static json_t *config_of(const struct container *c, json_t *spec)
 {
 	json_t *proc = json_object_get(spec, "process");
@@ -157,12 +175,7 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 	json_object_set_new(ns, "SandboxKey", json_string(up ? sandbox : ""));
 	json_t *nets = json_object();
 	if (have) {
-		json_t *one = json_object();
-		json_object_set_new(one, "NetworkID", json_string(n.id));
-		json_object_set_new(one, "IPAddress", json_string(up ? c->ip : ""));
-		json_object_set_new(one, "IPPrefixLen", json_integer(up ? (int)n.subnet.prefix : 0));
-		json_object_set_new(one, "Gateway", json_string(up ? gw : ""));
-		json_object_set_new(nets, n.name, one);
+		json_object_set_new(nets, n.name, endpoint_json(&n, up ? c->ip : NULL, c->aliases));
 		network_clear(&n);
 	}
 	for (size_t i = 0; i < c->n_extra; i++) {
@@ -170,18 +183,8 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 		struct network xn;
 		if (network_get(en->root, x->name, &xn, NULL) < 0)
 			continue;
-		char xgw[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &xn.gateway, xgw, sizeof(xgw));
-		json_t *one = json_object();
-		json_object_set_new(one, "NetworkID", json_string(xn.id));
-		json_object_set_new(one, "IPAddress", json_string(up && x->address ? x->address : ""));
-		json_object_set_new(one, "IPPrefixLen", json_integer(up ? (int)xn.subnet.prefix : 0));
-		json_object_set_new(one, "Gateway", json_string(up ? xgw : ""));
-		json_t *al = json_array();
-		for (char **a = x->aliases; a && *a; a++)
-			json_array_append_new(al, json_string(*a));
-		json_object_set_new(one, "Aliases", al);
-		json_object_set_new(nets, xn.name, one);
+		json_object_set_new(nets, xn.name,
+				    endpoint_json(&xn, up ? x->address : NULL, x->aliases));
 		network_clear(&xn);
 	}
 	json_object_set_new(ns, "Networks", nets);

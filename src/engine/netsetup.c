@@ -615,7 +615,7 @@ static int attach_extra(const struct engine *en, const struct container *c,
 
 /* The other way: the lease, the names, the veth (its pair goes too). */
 static void detach_extra(const struct engine *en, const struct container *c,
-			 const struct net_extra *x)
+			 const struct net_extra *x, bool del_link)
 {
 	unsigned index = x->iface;
 	struct network n;
@@ -630,10 +630,10 @@ static void detach_extra(const struct engine *en, const struct container *c,
 			dns_stop(en, &n);
 	}
 	(void)sync_firewall(en, NULL, 0, NULL, 0, NULL);
-	char veth[16];
-	veth_name(c->id, index, veth);
 	struct nl nl = NL_INIT;
-	if (nl_open(&nl, NULL) == 0) {
+	if (del_link && nl_open(&nl, NULL) == 0) {
+		char veth[16];
+		veth_name(c->id, index, veth);
 		(void)nl_link_del(&nl, veth, true, NULL);
 		nl_close(&nl);
 	}
@@ -653,7 +653,7 @@ int engine_net_connect(const struct engine *en, struct container *c, struct net_
 
 void engine_net_disconnect(const struct engine *en, const struct container *c, size_t i)
 {
-	detach_extra(en, c, &c->extra[i]);
+	detach_extra(en, c, &c->extra[i], true);
 }
 
 void engine_net_teardown(const struct engine *en, const struct container *c)
@@ -664,14 +664,12 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 		cni_teardown(en, c);
 		return;
 	}
-	for (size_t i = 0; i < c->n_extra; i++) {
-		_cleanup_free_ char *ns0 = engine_netns_path(en, c->id);
-		if (access(ns0, F_OK) == 0)
-			detach_extra(en, c, &c->extra[i]);
-	}
 	_cleanup_free_ char *ns = engine_netns_path(en, c->id);
 	if (access(ns, F_OK) < 0)
 		return; /* nothing was set up, or all was taken down */
+	/* (their veths go with the namespace, below) */
+	for (size_t i = 0; i < c->n_extra; i++)
+		detach_extra(en, c, &c->extra[i], false);
 	struct network n;
 	bool have = network_get(en->root, c->network, &n, NULL) == 0;
 	_cleanup_close_ int lk = net_lock(en, NULL);
@@ -690,7 +688,6 @@ void engine_net_teardown(const struct engine *en, const struct container *c)
 				dns_stop(en, &n);
 		}
 		(void)sync_firewall(en, NULL, 0, np, nn, NULL);
-
 	}
 	/* The namespace's last reference: the kernel then destroys it with
 	 * its eth0, and so the veth pair (in the background: deleting the
@@ -792,13 +789,10 @@ int engine_network_connect(const struct engine *en, const char *network, const c
 	if (network_get(en->root, network, &n, e) < 0)
 		return -1;
 	struct in_addr want;
-	int bad = ip && (ipv4_addr_parse(ip, &want, e) < 0 ||
-			 (!ipv4_net_contains(&n.range, want) &&
-			  err_set(e, ERR_INVALID, "address %s is not in the range of network %s", ip,
-				  n.name)));
+	int bad = ip ? network_ip_check(&n, ip, &want, e) : 0;
 	_cleanup_free_ char *name = xstrdup(n.name);
 	network_clear(&n);
-	if (bad)
+	if (bad < 0)
 		return -1;
 	_cleanup_free_ char *id = NULL;
 	if (container_lookup(en->root, what, &id, e) < 0)

@@ -145,6 +145,17 @@ static bool default_root(const char *root)
 	return strcmp(root, NETWORK_DEFAULT_ROOT) == 0;
 }
 
+int network_ip_check(const struct network *n, const char *ip, struct in_addr *ret,
+		     struct err *e)
+{
+	if (ipv4_addr_parse(ip, ret, e) < 0)
+		return -1;
+	if (!ipv4_net_contains(&n->range, *ret))
+		return err_set(e, ERR_INVALID, "address %s is not in the range of network %s", ip,
+			       n->name);
+	return 0;
+}
+
 char *network_table_name(const char *root)
 {
 	return default_root(root) ? xstrdup("berth") : xasprintf("berth_%08x", root_hash(root));

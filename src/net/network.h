@@ -58,6 +58,9 @@ void network_clear(struct network *n);
 /* Every network of the root (the default one only once it was used). */
 int network_list(const char *root, struct network **ret, size_t *n, struct err *e);
 void network_list_free(struct network *l, size_t n);
+/* ip (--ip) as an address of n's range, or an error that says why not. */
+int network_ip_check(const struct network *n, const char *ip, struct in_addr *ret,
+		     struct err *e);
 /* The nftables table of the state root's networks (nft.h). */
 char *network_table_name(const char *root);
 /* <runroot>/networks/<name>/leases */

@@ -238,14 +238,16 @@ static void expr_masq(struct batch *b)
 	nest_end(b, e);
 }
 
-static void expr_jump(struct batch *b, const char *chain)
+/* A verdict: NF_DROP, or NFT_JUMP to chain. */
+static void expr_verdict(struct batch *b, int code, const char *chain)
 {
 	size_t e = expr_begin(b, "immediate"), d = nest_begin(b, NFTA_EXPR_DATA);
 	attr_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
 	size_t data = nest_begin(b, NFTA_IMMEDIATE_DATA);
 	size_t v = nest_begin(b, NFTA_DATA_VERDICT);
-	attr_u32(b, NFTA_VERDICT_CODE, (uint32_t)NFT_JUMP);
-	attr_str(b, NFTA_VERDICT_CHAIN, chain);
+	attr_u32(b, NFTA_VERDICT_CODE, (uint32_t)code);
+	if (chain)
+		attr_str(b, NFTA_VERDICT_CHAIN, chain);
 	nest_end(b, v);
 	nest_end(b, data);
 	nest_end(b, d);
@@ -261,7 +263,9 @@ static void table_new(struct batch *b, const char *table)
 	msg_end(&m);
 }
 
-static void chain_new(struct batch *b, const char *table, const char *name, int hook, int prio)
+/* A chain; a base chain (hook >= 0) of type ("nat", "filter"). */
+static void chain_new(struct batch *b, const char *table, const char *name, const char *type,
+		      int hook, int prio)
 {
 	struct msg m = obj(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	attr_str(b, NFTA_CHAIN_TABLE, table);
@@ -272,7 +276,7 @@ static void chain_new(struct batch *b, const char *table, const char *name, int 
 		attr_u32(b, NFTA_HOOK_PRIORITY, (uint32_t)prio);
 		nest_end(b, h);
 		attr_u32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-		attr_str(b, NFTA_CHAIN_TYPE, "nat");
+		attr_str(b, NFTA_CHAIN_TYPE, type);
 	}
 	msg_end(&m);
 }
@@ -447,33 +451,6 @@ static void match_ifname(struct batch *b, uint32_t key, const char *name, uint32
 	expr_cmp(b, op, reg, v, sizeof(v));
 }
 
-static void expr_drop(struct batch *b)
-{
-	size_t e = expr_begin(b, "immediate"), d = nest_begin(b, NFTA_EXPR_DATA);
-	attr_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-	size_t data = nest_begin(b, NFTA_IMMEDIATE_DATA);
-	size_t v = nest_begin(b, NFTA_DATA_VERDICT);
-	attr_u32(b, NFTA_VERDICT_CODE, NF_DROP);
-	nest_end(b, v);
-	nest_end(b, data);
-	nest_end(b, d);
-	nest_end(b, e);
-}
-
-static void filter_chain_new(struct batch *b, const char *table)
-{
-	struct msg m = obj(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-	attr_str(b, NFTA_CHAIN_TABLE, table);
-	attr_str(b, NFTA_CHAIN_NAME, "forward");
-	size_t h = nest_begin(b, NFTA_CHAIN_HOOK);
-	attr_u32(b, NFTA_HOOK_HOOKNUM, NF_INET_FORWARD);
-	attr_u32(b, NFTA_HOOK_PRIORITY, NF_IP_PRI_FILTER);
-	nest_end(b, h);
-	attr_u32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-	attr_str(b, NFTA_CHAIN_TYPE, "filter");
-	msg_end(&m);
-}
-
 /* The table, its maps and chains (made when missing), the rules of nets
  * (flushed and written again: never twice). */
 static void define(struct batch *b, const char *table, const struct nft_net *nets, size_t nn)
@@ -483,11 +460,11 @@ static void define(struct batch *b, const char *table, const struct nft_net *net
 		CONCAT(T_ADDR, T_SERVICE), 8);
 	map_new(b, table, "pmap_ip", MAP_IP_ID, CONCAT(CONCAT(T_ADDR, T_PROTO), T_SERVICE), 12,
 		CONCAT(T_ADDR, T_SERVICE), 8);
-	chain_new(b, table, "publish", -1, 0);
-	chain_new(b, table, "prerouting", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
-	chain_new(b, table, "output", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST);
-	chain_new(b, table, "postrouting", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
-	filter_chain_new(b, table);
+	chain_new(b, table, "publish", NULL, -1, 0);
+	chain_new(b, table, "prerouting", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
+	chain_new(b, table, "output", "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST);
+	chain_new(b, table, "postrouting", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
+	chain_new(b, table, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
 	static const char *const chains[] = {"publish", "prerouting", "output", "postrouting",
 					     "forward"};
 	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
@@ -513,7 +490,7 @@ static void define(struct batch *b, const char *table, const struct nft_net *net
 	rule_end(b, &m, x);
 	for (size_t i = 1; i <= 2; i++) {
 		m = rule_begin(b, table, chains[i], &x);
-		expr_jump(b, "publish");
+		expr_verdict(b, NFT_JUMP, "publish");
 		rule_end(b, &m, x);
 	}
 	for (size_t k = 0; k < nn; k++) {
@@ -539,12 +516,12 @@ static void define(struct batch *b, const char *table, const struct nft_net *net
 			m = rule_begin(b, table, "forward", &x);
 			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
 			match_ifname(b, NFT_META_OIFNAME, n->bridge, NFT_CMP_NEQ, NFT_REG_2);
-			expr_drop(b);
+			expr_verdict(b, NF_DROP, NULL);
 			rule_end(b, &m, x);
 			m = rule_begin(b, table, "forward", &x);
 			match_ifname(b, NFT_META_OIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
 			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_NEQ, NFT_REG_2);
-			expr_drop(b);
+			expr_verdict(b, NF_DROP, NULL);
 			rule_end(b, &m, x);
 		}
 		for (size_t l = 0; l < nn; l++) {
@@ -553,7 +530,7 @@ static void define(struct batch *b, const char *table, const struct nft_net *net
 			m = rule_begin(b, table, "forward", &x);
 			match_ifname(b, NFT_META_IIFNAME, n->bridge, NFT_CMP_EQ, NFT_REG_1);
 			match_ifname(b, NFT_META_OIFNAME, nets[l].bridge, NFT_CMP_EQ, NFT_REG_2);
-			expr_drop(b);
+			expr_verdict(b, NF_DROP, NULL);
 			rule_end(b, &m, x);
 		}
 	}
@@ -608,31 +585,4 @@ int nft_sync(const char *table, const struct nft_net *nets, size_t nn, const str
 	}
 	free(b);
 	return r;
-}
-
-bool nft_table_exists(const char *table)
-{
-	struct batch *b = xnew(struct batch, 1);
-	b->len = 0;
-	b->seq = 1;
-	struct msg m = msg_begin(b, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE),
-				 NLM_F_ACK, 0);
-	attr_str(b, NFTA_TABLE_NAME, table);
-	msg_end(&m);
-	bool found = false;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	if (fd >= 0 && sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&sa, sizeof(sa)) >= 0) {
-		char rbuf[8192];
-		ssize_t r = recv(fd, rbuf, sizeof(rbuf), 0);
-		size_t left = r > 0 ? (size_t)r : 0;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left))
-			if (h->nlmsg_type != NLMSG_ERROR)
-				found = true;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(b);
-	return found;
 }

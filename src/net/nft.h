@@ -49,5 +49,3 @@ struct nft_net {
  * gone already are no error. */
 int nft_sync(const char *table, const struct nft_net *nets, size_t nn, const struct nft_port *add,
 	     size_t na, const struct nft_port *del, size_t nd, struct err *e);
-/* Whether the table exists. */
-bool nft_table_exists(const char *table);

@@ -155,17 +155,8 @@ static const struct command container_commands[] = {
 
 int cmd_container(struct global *g, int argc, char **argv)
 {
-	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "Usage: berth container <command>\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
-			if (container_commands[i].summary)
-				fprintf(f, "  %-10s %s\n", container_commands[i].name,
-					container_commands[i].summary);
-		return argc < 2 ? EXIT_BERTH : 0;
-	}
-	return dispatch(container_commands, ARRAY_SIZE(container_commands), "container command",
-			g, argc - 1, argv + 1);
+	return dispatch_sub(container_commands, ARRAY_SIZE(container_commands), "container", g, argc,
+			    argv);
 }
 
 int dispatch_sub(const struct command *table, size_t n, const char *what, struct global *g,
@@ -185,15 +176,7 @@ int dispatch_sub(const struct command *table, size_t n, const char *what, struct
 
 int cmd_image(struct global *g, int argc, char **argv)
 {
-	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "Usage: berth image <command>\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(image_commands); i++)
-			fprintf(f, "  %-10s %s\n", image_commands[i].name, image_commands[i].summary);
-		return argc < 2 ? EXIT_BERTH : 0;
-	}
-	return dispatch(image_commands, ARRAY_SIZE(image_commands), "image command", g, argc - 1,
-			argv + 1);
+	return dispatch_sub(image_commands, ARRAY_SIZE(image_commands), "image", g, argc, argv);
 }
 
 int cmd_version(struct global *g, int argc, char **argv)
