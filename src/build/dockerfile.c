@@ -381,8 +381,8 @@ static int read_heredocs(struct lines *l, const char *file, struct df_instr *in,
 	return 0;
 }
 
-int df_parse(const char *text, size_t len, const char *file, struct dockerfile *ret,
-	     struct err *e)
+static int parse(const char *text, size_t len, const char *file, bool whole_file,
+		 struct dockerfile *ret, struct err *e)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->escape = '\\';
@@ -445,7 +445,7 @@ int df_parse(const char *text, size_t len, const char *file, struct dockerfile *
 	}
 	if (r == 0 && ret->n == 0)
 		r = err_set(e, ERR_INVALID, "%s: the Dockerfile has no instructions", file);
-	if (r == 0) {
+	if (r == 0 && whole_file) {
 		/* Before the first FROM, only ARG. */
 		for (size_t i = 0; i < ret->n && ret->v[i].cmd != DF_FROM; i++)
 			if (ret->v[i].cmd != DF_ARG)
@@ -460,6 +460,18 @@ int df_parse(const char *text, size_t len, const char *file, struct dockerfile *
 	if (r < 0)
 		df_clear(ret);
 	return r;
+}
+
+int df_parse(const char *text, size_t len, const char *file, struct dockerfile *ret,
+	     struct err *e)
+{
+	return parse(text, len, file, true, ret, e);
+}
+
+int df_parse_fragment(const char *text, size_t len, const char *file, struct dockerfile *ret,
+		      struct err *e)
+{
+	return parse(text, len, file, false, ret, e);
 }
 
 /* ---- variables ---- */

@@ -54,6 +54,10 @@ struct dockerfile {
 /* Parse text (len bytes; file: the name errors use). */
 int df_parse(const char *text, size_t len, const char *file, struct dockerfile *ret,
 	     struct err *e);
+/* Instructions that are not a whole Dockerfile (ONBUILD triggers, --label):
+ * no FROM needed. */
+int df_parse_fragment(const char *text, size_t len, const char *file, struct dockerfile *ret,
+		      struct err *e);
 void df_clear(struct dockerfile *df);
 const char *df_cmd_name(enum df_cmd c);
 

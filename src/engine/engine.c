@@ -143,7 +143,7 @@ static char *resolv_conf(void)
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf of the container, kept
  * with it and bound over the image's. */
-static int write_etc_files(const char *dir, const char *id, const struct spec_run_opts *run,
+int engine_write_etc_files(const char *dir, const char *id, const struct spec_run_opts *run,
 			   struct err *e)
 {
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -228,7 +228,7 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	run.id = u->id;
 	run.rootfs = rootfs;
 	run.rootfs_fd = rfd;
-	if (write_etc_files(u->dir, u->id, &run, e) < 0)
+	if (engine_write_etc_files(u->dir, u->id, &run, e) < 0)
 		return -1;
 	run.etc_dir = u->dir;
 	_cleanup_free_ char *netns =

@@ -8,6 +8,8 @@
  * (containers/<id>/lock); nothing waits for a container with it held. */
 #pragma once
 
+#include <signal.h>
+
 #include "base/err.h"
 #include "engine/container.h"
 #include "engine/spec-gen.h"
@@ -129,3 +131,11 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 
 /* A program installed next to the monitor (berth-init, berth-runtime). */
 char *engine_helper_path(const struct engine *en, const char *name);
+
+struct build_run_req;
+/* A Dockerfile's RUN (src/build/build.h's ops->run): the command in a
+ * container on r->rootfs, its output to r->output; *stop set (by a signal
+ * handler) kills it and fails with "interrupted".  *ret_status: its exit
+ * code.  Nothing of the container is left afterwards. */
+int engine_build_run(const struct engine *en, const struct build_run_req *r,
+		     volatile sig_atomic_t *stop, int *ret_status, struct err *e);

@@ -20,6 +20,13 @@ int engine_runtime_forget(const struct engine *en, const struct container *c, st
  * recorded (no lock held). */
 int engine_stop_now(const struct engine *en, const char *id, struct err *e);
 
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf of a container, into
+ * dir (the bundle's, bound over the root's). */
+int engine_write_etc_files(const char *dir, const char *id, const struct spec_run_opts *run,
+			   struct err *e);
+/* The runtime library's state root (<runroot>/runtime). */
+char *engine_runtime_root(const struct engine *en);
+
 /* ---- netsetup.c: the network of a running container ---- */
 /* Whether --network names a bridge network (not none, not host). */
 bool engine_net_bridged(const char *network);

@@ -55,6 +55,11 @@ static char *runtime_root(const struct engine *en, const char *runtime)
 	return xasprintf("%s/runtime-%s", en->runroot, base ? base + 1 : runtime);
 }
 
+char *engine_runtime_root(const struct engine *en)
+{
+	return runtime_root(en, NULL);
+}
+
 char *engine_log_path(const struct engine *en, const struct container *c)
 {
 	bool k8s = c->log_driver && streq(c->log_driver, "k8s-file");

@@ -484,6 +484,33 @@ uint64_t store_layer_size(struct store *s, const char *diff_id)
 	return v;
 }
 
+/* A new directory tmp/layer-<pid>-<n> for a layer in the making. */
+static int layer_tmpdir(struct store *s, char **ret, struct err *e)
+{
+	for (int i = 0;; i++) {
+		char *name = xasprintf("tmp/layer-%d-%d", (int)getpid(), i);
+		if (mkdirat(s->rootfd, name, 0700) == 0) {
+			*ret = name;
+			return 0;
+		}
+		free(name);
+		if (errno != EEXIST)
+			return err_sys(e, errno, "image store: layer directory");
+	}
+}
+
+/* tmpname/size: the unpacked size, read by store_layer_size. */
+static int layer_write_size(struct store *s, const char *tmpname, uint64_t size, struct err *e)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)size);
+	_cleanup_free_ char *sizerel = xasprintf("%s/size", tmpname);
+	_cleanup_close_ int sfd = openat(s->rootfd, sizerel, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (sfd < 0 || write_all(sfd, buf, (size_t)n) < 0)
+		return err_sys(e, errno, "image store: layer size");
+	return 0;
+}
+
 /* Unpack into tmpname/diff, record the size, rename to layers/<hex>. */
 static int layer_unpack(struct store *s, const char *tmpname, int fd, const char *expect_diff_id,
 			struct layer_result *res, struct err *e)
@@ -506,12 +533,8 @@ static int layer_unpack(struct store *s, const char *tmpname, int fd, const char
 		return err_set(e, ERR_INVALID,
 			       "layer %s: uncompressed content has digest %s (corrupted)",
 			       expect_diff_id, res->diff_id);
-	char size[32];
-	int n = snprintf(size, sizeof(size), "%llu", (unsigned long long)res->uncompressed_size);
-	_cleanup_free_ char *sizerel = xasprintf("%s/size", tmpname);
-	_cleanup_close_ int sfd = openat(s->rootfd, sizerel, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (sfd < 0 || write_all(sfd, size, (size_t)n) < 0)
-		return err_sys(e, errno, "image store: layer size");
+	if (layer_write_size(s, tmpname, res->uncompressed_size, e) < 0)
+		return -1;
 	_cleanup_free_ char *final = xasprintf("layers/%s", hex_of(res->diff_id));
 	/* Another process may have stored the same layer meanwhile: keep
 	 * theirs (the same content). */
@@ -527,16 +550,8 @@ int store_layer_put(struct store *s, int fd, const char *expect_diff_id, char **
 	if (expect_diff_id && !digest_string_valid(expect_diff_id))
 		return err_set(e, ERR_INVALID, "invalid diff_id \"%s\"", expect_diff_id);
 	_cleanup_free_ char *tmpname = NULL;
-	for (int i = 0; !tmpname; i++) {
-		char *name = xasprintf("tmp/layer-%d-%d", (int)getpid(), i);
-		if (mkdirat(s->rootfd, name, 0700) == 0) {
-			tmpname = name;
-			break;
-		}
-		free(name);
-		if (errno != EEXIST)
-			return err_sys(e, errno, "image store: layer directory");
-	}
+	if (layer_tmpdir(s, &tmpname, e) < 0)
+		return -1;
 	struct layer_result res = {0};
 	int r = layer_unpack(s, tmpname, fd, expect_diff_id, &res, e);
 	if (r == 0) {
@@ -547,6 +562,51 @@ int store_layer_put(struct store *s, int fd, const char *expect_diff_id, char **
 	}
 	layer_result_clear(&res);
 	/* Gone when renamed; else ours to remove (or a twin's was kept). */
+	(void)rm_rf_at(s->rootfd, tmpname, NULL);
+	return r;
+}
+
+/* Move path into tmpname/diff beside its size, then tmpname to
+ * layers/<hex> unless the store has the layer. */
+static int layer_adopt_in(struct store *s, const char *tmpname, int dirfd, const char *path,
+			  const char *diff_id, uint64_t size, struct err *e)
+{
+	if (layer_write_size(s, tmpname, size, e) < 0)
+		return -1;
+	_cleanup_free_ char *diffrel = xasprintf("%s/diff", tmpname);
+	if (renameat(dirfd, path, s->rootfd, diffrel) < 0) {
+		if (errno == EXDEV)
+			return err_sysk(e, ERR_INVALID, errno,
+					"image store: layer %s: \"%s\" is not on the store's file system",
+					diff_id, path);
+		return err_sys(e, errno, "image store: layer %s: move \"%s\"", diff_id, path);
+	}
+	/* Had already: ours goes with tmpname. */
+	if (store_layer_exists(s, diff_id))
+		return 0;
+	_cleanup_free_ char *final = xasprintf("layers/%s", hex_of(diff_id));
+	/* As layer_unpack: another process may have stored the same layer
+	 * meanwhile; theirs stays. */
+	if (renameat(s->rootfd, tmpname, s->rootfd, final) < 0 && errno != EEXIST &&
+	    errno != ENOTEMPTY) {
+		int r = errno;
+		/* Back where the caller left it. */
+		(void)renameat(s->rootfd, diffrel, dirfd, path);
+		return err_sys(e, r, "image store: store layer %s", diff_id);
+	}
+	return 0;
+}
+
+int store_layer_adopt(struct store *s, int dirfd, const char *path, const char *diff_id,
+		      uint64_t size, struct err *e)
+{
+	if (!digest_string_valid(diff_id))
+		return err_set(e, ERR_INVALID, "invalid diff_id \"%s\"", diff_id);
+	_cleanup_free_ char *tmpname = NULL;
+	if (layer_tmpdir(s, &tmpname, e) < 0)
+		return -1;
+	int r = layer_adopt_in(s, tmpname, dirfd, path, diff_id, size, e);
+	/* Gone when renamed; else ours to remove (a copy the store had). */
 	(void)rm_rf_at(s->rootfd, tmpname, NULL);
 	return r;
 }

@@ -106,6 +106,17 @@ bool store_layer_exists(struct store *s, const char *diff_id);
  * Returns the diff_id and unpacked size. */
 int store_layer_put(struct store *s, int fd, const char *expect_diff_id, char **ret_diff_id,
 		    uint64_t *ret_size, struct err *e);
+/* Make the directory path (below dirfd, on the store's mount, as rename(2)
+ * wants: the caller's, under tmp/) the unpacked layer diff_id of unpacked
+ * size `size` (what store_layer_size will report), by renaming it to
+ * layers/<hex>/diff: a layer made in place (layer_commit) rather than
+ * unpacked from a tar.  The caller vouches that the content is the layer's,
+ * in the form layer_unpack gives (overlay whiteouts, no overlay xattrs but
+ * trusted.overlay.opaque).  When the store has the layer already, path is
+ * removed instead.  Returns 0, path gone, or -1 with e set, path left where
+ * it was (or, when even moving it back failed, in tmp/ for the sweep). */
+int store_layer_adopt(struct store *s, int dirfd, const char *path, const char *diff_id,
+		      uint64_t size, struct err *e);
 /* <root>/image/layers/<hex>/diff */
 char *store_layer_path(const struct store *s, const char *diff_id);
 uint64_t store_layer_size(struct store *s, const char *diff_id);

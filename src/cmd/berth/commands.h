@@ -31,6 +31,8 @@ int dispatch_sub(const struct command *table, size_t n, const char *what, struct
 		 int argc, char **argv);
 
 int cmd_images(struct global *g, int argc, char **argv);
+int cmd_build(struct global *g, int argc, char **argv);
+int cmd_builder(struct global *g, int argc, char **argv);
 int cmd_import(struct global *g, int argc, char **argv);
 int cmd_tag(struct global *g, int argc, char **argv);
 int cmd_rmi(struct global *g, int argc, char **argv);

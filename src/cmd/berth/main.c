@@ -19,6 +19,8 @@
 
 static const struct command commands[] = {
 	{"attach", cmd_attach, "attach to a running container's input and output"},
+	{"build", cmd_build, "build an image from a Dockerfile"},
+	{"builder", cmd_builder, "manage the build cache (prune)"},
 	{"container", cmd_container, "manage containers (run, ls, stop, rm...)"},
 	{"create", cmd_create, "create a container (not started yet)"},
 	{"exec", cmd_exec, "run a command in a running container"},
@@ -52,6 +54,7 @@ static const struct command commands[] = {
 };
 
 static const struct command image_commands[] = {
+	{"build", cmd_build, "build an image from a Dockerfile"},
 	{"history", cmd_history, "show the history of an image"},
 	{"import", cmd_import, "import a root filesystem tarball as an image"},
 	{"inspect", cmd_image_inspect, "show low-level information on images"},
