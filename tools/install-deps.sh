@@ -7,7 +7,8 @@ set -euo pipefail
 build_pkgs=(gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev libssl-dev libarchive-dev
 	libzstd-dev zlib1g-dev libcurl4-openssl-dev busybox-static jq tar nftables)
 check_pkgs=(bats bats-assert bats-support crun runc podman containerd iproute2 time util-linux bsdutils
-	docker-registry skopeo zstd python3 openssl apache2-utils containernetworking-plugins)
+	docker-registry skopeo zstd python3 openssl apache2-utils containernetworking-plugins
+	clang libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-build}" = check ] && pkgs+=("${check_pkgs[@]}")
 missing=()

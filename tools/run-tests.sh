@@ -28,6 +28,17 @@ else
 fi
 rm -f /tmp/berth-layering.$$
 
+# The Dockerfile parser under libFuzzer, for a bounded time (clang needed).
+echo "# === fuzz"
+fuzz_secs=${BERTH_FUZZ_SECONDS:-60}
+fuzz_out=$("$top/tools/fuzz.sh" "$fuzz_secs" 2>&1); fuzz_rc=$?
+printf '%s\n' "$fuzz_out" | sed 's/^/# /'
+case $fuzz_rc in
+0) count fuzz <<<"ok - fuzz: the Dockerfile parser, ${fuzz_secs}s, no crash" ;;
+77) count fuzz <<<"ok - fuzz: the Dockerfile parser # skip clang is not installed" ;;
+*) count fuzz <<<"not ok - fuzz: the Dockerfile parser crashed (see above)" ;;
+esac
+
 for build in "$@"; do
 	build=$(cd "$build" && pwd)
 	echo "# === unit tests ($build)"

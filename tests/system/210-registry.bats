@@ -261,6 +261,46 @@ unique_tar() { # unique_tar FILE SIZE-IN-KB
 	assert_output ""
 }
 
+@test "build pulls a missing base, --pull a newer one; what it built is pushed and pulled back" {
+	import_as "$REG/t10/base:1"
+	b push "$REG/t10/base:1" >/dev/null
+	b rmi "$REG/t10/base:1" >/dev/null
+	mkdir -p "$TEST_TMP/ctx"
+	echo payload >"$TEST_TMP/ctx/p"
+	printf 'FROM %s\nCOPY p /p\nRUN test ! -e /marker && echo no-marker >>/p\nCMD ["cat", "/p"]\n' \
+		"$REG/t10/base:1" >"$TEST_TMP/ctx/Dockerfile"
+	run b build --progress plain -t "$REG/t10/app:1" "$TEST_TMP/ctx"
+	assert_success
+	assert_output --partial "Trying to pull $REG/t10/base:1"
+	# a newer base in the registry: used only with --pull
+	local tar=$TEST_TMP/newer.tar
+	cp "$(busybox_tar)" "$tar"
+	mkdir -p "$TEST_TMP/m"
+	echo newer >"$TEST_TMP/m/marker"
+	tar -rf "$tar" -C "$TEST_TMP/m" marker
+	local old
+	old=$(image_id "$REG/t10/base:1")
+	import_as "$REG/t10/base:1" "$tar"
+	b push "$REG/t10/base:1" >/dev/null
+	b tag "$old" "$REG/t10/base:1"
+	run b build -q -t "$REG/t10/app:1" "$TEST_TMP/ctx"
+	assert_success
+	run b build --pull --progress plain -t "$REG/t10/app:2" "$TEST_TMP/ctx"
+	assert_failure
+	assert_output --partial "the command returned a non-zero code: 1"
+	# the first build's image goes to the registry and comes back whole
+	local id
+	id=$(image_id "$REG/t10/app:1")
+	run b push "$REG/t10/app:1"
+	assert_success
+	b rmi "$REG/t10/app:1" >/dev/null
+	run --separate-stderr b run --rm "$REG/t10/app:1"
+	assert_success
+	assert_output "payload
+no-marker"
+	assert_equal "$(image_id "$REG/t10/app:1")" "$id"
+}
+
 @test "a second push finds the layers there; a push to another repository mounts them" {
 	import_as "$REG/t2/app:1"
 	run b push "$REG/t2/app:1"
