@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 MESON ?= meson
 
-.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images bench-engine bench-network clean
+.PHONY: all build deps deps-check demo check check-fast unit system asan install bench bench-images bench-engine bench-network bench-build clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench-engine: deps-check build
 
 bench-network: deps-check build
 	@bench/network.sh $(BUILD)
+
+# berth build against podman build (and docker's legacy builder if one answers).
+bench-build: deps-check build
+	@bench/build.sh $(BUILD) 5
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,7 +1,9 @@
 /* build.c: see build.h. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1592,8 +1594,32 @@ static int register_image(struct bctx *b, struct stage *sg, char **ret_id, struc
 	return 0;
 }
 
+/* Step roots of builds that were killed (kill -9): tmp/build-<pid>-<n>
+ * whose process is gone, unmounted and removed. */
+static void sweep_stale(struct store *s)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s/tmp", s->root);
+	DIR *d = opendir(tmp);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int pid;
+		unsigned n;
+		if (sscanf(de->d_name, "build-%d-%u", &pid, &n) != 2 || pid <= 0 ||
+		    pid == (int)getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		struct snap sn = {.dir = xasprintf("%s/%s", tmp, de->d_name)};
+		snap_drop(&sn);
+	}
+	closedir(d);
+}
+
 static int build_all(struct bctx *b, char **ret_id, struct err *e)
 {
+	sweep_stale(b->s);
 	const struct build_opts *o = b->o;
 	if (df_parse(o->dockerfile, o->dockerfile_len, b->file, &b->df, e) < 0)
 		return -1;

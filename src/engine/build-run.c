@@ -9,6 +9,7 @@
  * process whose stdout and stderr are one pipe read here.  The build
  * interrupted (*stop set by a signal) kills the container.  Nothing is
  * left afterwards: the runtime's state, the network, the bundle. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -138,6 +139,50 @@ static int run_in(const struct engine *en, const struct build_run_req *r, struct
 	return 0;
 }
 
+/* Forget a step container: its runtime state, its network, its bundle. */
+static void forget(const struct engine *en, const struct container *c, const char *dir,
+		   const char *rt_root)
+{
+	struct runtime_ctx rt = {.root = rt_root};
+	_cleanup_err_ struct err de = ERR_INIT;
+	(void)runtime_delete(&rt, c->id, true, &de);
+	if (engine_net_bridged(c->network))
+		engine_net_teardown(en, c);
+	(void)rm_rf_at(AT_FDCWD, dir, NULL);
+}
+
+void engine_build_sweep(const struct engine *en)
+{
+	_cleanup_free_ char *top = xasprintf("%s/build", en->runroot);
+	_cleanup_free_ char *rt_root = engine_runtime_root(en);
+	DIR *d = opendir(top);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strlen(de->d_name) != CONTAINER_ID_LEN)
+			continue;
+		_cleanup_free_ char *dir = xasprintf("%s/%s", top, de->d_name);
+		_cleanup_free_ char *path = xasprintf("%s/owner", dir);
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (read_file_at(AT_FDCWD, path, 512, &text, &len, NULL) < 0)
+			continue;
+		char net[256] = "";
+		int pid = 0;
+		if (sscanf(text, "%d %255s", &pid, net) != 2 || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* its build runs */
+		struct container c = {0};
+		memcpy(c.id, de->d_name, CONTAINER_ID_LEN);
+		c.network = xstrdup(net);
+		forget(en, &c, dir, rt_root);
+		container_clear(&c);
+	}
+	closedir(d);
+}
+
 int engine_build_run(const struct engine *en, const struct build_run_req *r,
 		     volatile sig_atomic_t *stop, int *ret_status, struct err *e)
 {
@@ -149,14 +194,17 @@ int engine_build_run(const struct engine *en, const struct build_run_req *r,
 		return -1;
 	c.name = xasprintf("build-%.12s", c.id);
 	c.network = xstrdup(r->network && *r->network ? r->network : "bridge");
+	/* Who runs it, on which network: for the sweep after a kill -9. */
+	_cleanup_free_ char *owner = xasprintf("%d %s\n", (int)getpid(), c.network);
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || write_file_atomic_at(dirfd, "owner", owner, strlen(owner), 0600, 0, e) < 0) {
+		(void)rm_rf_at(AT_FDCWD, dir, NULL);
+		container_clear(&c);
+		return dirfd < 0 ? err_sys(e, errno, "build: %s", dir) : -1;
+	}
 	int rc = run_in(en, r, &c, dir, rt_root, stop, ret_status, e);
 	/* Whatever the runtime may have left (a child killed). */
-	struct runtime_ctx rt = {.root = rt_root};
-	_cleanup_err_ struct err de = ERR_INIT;
-	(void)runtime_delete(&rt, c.id, true, &de);
-	if (engine_net_bridged(c.network))
-		engine_net_teardown(en, &c);
-	(void)rm_rf_at(AT_FDCWD, dir, NULL);
+	forget(en, &c, dir, rt_root);
 	container_clear(&c);
 	return rc;
 }

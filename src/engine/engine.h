@@ -139,3 +139,6 @@ struct build_run_req;
  * code.  Nothing of the container is left afterwards. */
 int engine_build_run(const struct engine *en, const struct build_run_req *r,
 		     volatile sig_atomic_t *stop, int *ret_status, struct err *e);
+/* What builds killed (kill -9) left of their RUN containers: removed
+ * when the build's process is gone. */
+void engine_build_sweep(const struct engine *en);

@@ -415,6 +415,26 @@ fed through the shell"
 	assert_output --partial "interrupted"
 	! pgrep -f "sleep 60" >/dev/null || { pkill -f "sleep 60"; fail "the RUN's process is left"; }
 	assert_clean
+	# kill -9: the next build sweeps what that one left
+	"$BERTH" --root "$TEST_TMP/root" --runroot "$TEST_TMP/run" build --progress plain --no-cache \
+		"$CTX" >"$TEST_TMP/out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q started-42 "$TEST_TMP/out" && break
+		sleep 0.1
+	done
+	kill -9 $pid
+	wait $pid || true
+	grep -q " $TEST_TMP/" /proc/self/mountinfo || fail "expected the killed build's mount"
+	printf 'FROM busybox\nRUN true\n' >"$TEST_TMP/Other"
+	run b build -q -f "$TEST_TMP/Other" "$CTX"
+	assert_success
+	for i in $(seq 50); do
+		pgrep -f "sleep 60" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -f "sleep 60" >/dev/null || { pkill -f "sleep 60"; fail "the RUN's process is left"; }
+	assert_clean
 }
 
 @test "flags: -f (a path and stdin), build -, --build-arg, --label, -q, --iidfile, several -t, --network" {

@@ -329,6 +329,7 @@ int cmd_build(struct global *g, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	engine_build_sweep(&g->en);
 	struct store s;
 	if (store_open(g->root, STORE_ADD, &s, &e) < 0)
 		return report(&e);
