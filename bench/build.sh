@@ -61,6 +61,9 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# a signal ends the script through exit, so that the EXIT trap cleans up
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 mkdir -p "$work/podman" "$work/run" "$work/tmp"
 # What does not persist lives on a tmpfs, as /run does on every host.
