@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -278,4 +280,124 @@ int rm_rf_at(int dirfd, const char *name, struct err *e)
 	if (r < 0)
 		return err_sys(e, -r, "remove \"%s\"", name);
 	return 0;
+}
+
+/* ---- copying a tree ---- */
+
+#define COPY_TREE_DEPTH_MAX 256
+
+static int copy_one(int sdir, int ddir, const char *name, int depth, struct err *e);
+
+static int copy_children_at(int sdir, int ddir, int depth, struct err *e)
+{
+	if (depth > COPY_TREE_DEPTH_MAX)
+		return err_set(e, ERR_INVALID, "copy: directories nested too deep");
+	int fd = openat(sdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "copy: open directory");
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_sys(e, errno, "copy: open directory");
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = copy_one(dirfd(d), ddir, de->d_name, depth + 1, e);
+	}
+	closedir(d);
+	return r;
+}
+
+static int copy_meta(int fd, const char *name, const struct stat *st, bool link, struct err *e)
+{
+	int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
+	if (fchownat(fd, name, st->st_uid, st->st_gid, flags) < 0 && errno != EPERM)
+		return err_sys(e, errno, "copy: chown \"%s\"", name);
+	if (!link && (*name ? fchmodat(fd, name, st->st_mode & 07777, 0)
+			    : fchmod(fd, st->st_mode & 07777)) < 0)
+		return err_sys(e, errno, "copy: chmod \"%s\"", name);
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
+	(void)utimensat(fd, name, ts, flags);
+	return 0;
+}
+
+static int copy_one(int sdir, int ddir, const char *name, int depth, struct err *e)
+{
+	struct stat st;
+	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, errno, "copy: \"%s\"", name);
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(ddir, name, 0700) < 0 && errno != EEXIST)
+			return err_sys(e, errno, "copy: mkdir \"%s\"", name);
+		int s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int d = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int r = s < 0 || d < 0 ? err_sys(e, errno, "copy: \"%s\"", name)
+				       : copy_children_at(s, d, depth, e);
+		if (r == 0)
+			r = copy_meta(d, "", &st, false, e);
+		if (s >= 0)
+			close(s);
+		if (d >= 0)
+			close(d);
+		return r;
+	}
+	if (S_ISREG(st.st_mode)) {
+		int in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return err_sys(e, errno, "copy: open \"%s\"", name);
+		int out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				 0600);
+		int r = 0;
+		if (out < 0) {
+			r = err_sys(e, errno, "copy: create \"%s\"", name);
+		} else {
+			for (;;) {
+				ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+				if (n > 0 || (n < 0 && errno == EINTR))
+					continue;
+				if (n == 0)
+					break;
+				/* across file systems where the kernel cannot */
+				char buf[65536];
+				ssize_t k;
+				while ((k = read(in, buf, sizeof(buf))) > 0)
+					if (write_all(out, buf, (size_t)k) < 0) {
+						k = -1;
+						break;
+					}
+				if (k < 0)
+					r = err_sys(e, errno, "copy: \"%s\"", name);
+				break;
+			}
+			if (r == 0)
+				r = copy_meta(out, "", &st, false, e);
+			close(out);
+		}
+		close(in);
+		return r;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(sdir, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return err_sys(e, errno, "copy: \"%s\"", name);
+		target[n] = '\0';
+		if (symlinkat(target, ddir, name) < 0)
+			return err_sys(e, errno, "copy: symlink \"%s\"", name);
+		return copy_meta(ddir, name, &st, true, e);
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		if (mknodat(ddir, name, st.st_mode, st.st_rdev) < 0)
+			return err_sys(e, errno, "copy: mknod \"%s\"", name);
+		return copy_meta(ddir, name, &st, false, e);
+	}
+	return 0; /* sockets */
+}
+
+int copy_tree_at(int srcfd, int dstfd, struct err *e)
+{
+	return copy_children_at(srcfd, dstfd, 0, e);
 }

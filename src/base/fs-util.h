@@ -27,3 +27,8 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
 int mkdir_p(const char *path, mode_t mode, struct err *e);
 /* Remove name under dirfd and everything below it, staying on its device. */
 int rm_rf_at(int dirfd, const char *name, struct err *e);
+/* Copy what directory srcfd holds into directory dstfd: files, links,
+ * directories, devices and fifos, with their owners, modes and times;
+ * nothing below srcfd is followed.  Existing directories are merged; an
+ * existing file is an error. */
+int copy_tree_at(int srcfd, int dstfd, struct err *e);

@@ -66,7 +66,7 @@ struct bctx {
 	char label_buf[32];
 	/* The stage being built: its ARGs (pairs) */
 	char **args;
-	json_t *cfg; /* the lookup's config (ENV) */
+	struct state *cur; /* the stage's state: its ENV for the lookups */
 };
 
 static void state_clear(struct state *st)
@@ -162,7 +162,7 @@ static const char *env_get(json_t *cfg, const char *name)
 static const char *lookup_var(void *data, const char *name)
 {
 	struct bctx *b = data;
-	const char *v = b->cfg ? env_get(b->cfg, name) : NULL;
+	const char *v = b->cur && b->cur->cfg ? env_get(b->cur->cfg, name) : NULL;
 	return v ? v : pairs_get(b->args, name);
 }
 
@@ -1235,15 +1235,13 @@ static int step(struct bctx *b, struct stage *sg, size_t si, const struct df_ins
 	struct state *st = &sg->st;
 	if (b->o->ops && b->o->ops->cancelled && b->o->ops->cancelled(b->o->ops->ctx))
 		return err_set(e, ERR_IO, "build interrupted");
-	if (in->cmd == DF_ARG) {
-		event(b, BUILD_EV_STEP, in->original, NULL);
-		if (declare_args(b, in, false, e) < 0)
-			return -1;
-		return 0;
-	}
+	b->cur = st;
 	if (state_need(b, st, e) < 0)
 		return -1;
-	b->cfg = st->cfg;
+	if (in->cmd == DF_ARG) {
+		event(b, BUILD_EV_STEP, in->original, NULL);
+		return declare_args(b, in, false, e);
+	}
 	event(b, BUILD_EV_STEP, in->original, NULL);
 	struct copy_plan cp = {0};
 	struct digest_ctx *d = digest_new();

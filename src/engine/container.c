@@ -16,7 +16,8 @@
 
 #define RECORD_MAX (1u << 20)
 
-static const char *const state_names[] = {"created", "running", "paused", "exited"};
+static const char *const state_names[] = {"created", "running", "paused", "exited",
+					   "restarting"};
 
 const char *container_state_name(enum container_state s)
 {
@@ -113,6 +114,32 @@ int container_save(const char *root, const struct container *c, struct err *e)
 	}
 	if (c->ports_bound)
 		json_object_set_new(o, "portsBound", json_string_array(c->ports_bound));
+	if (c->restart_policy) {
+		json_object_set_new(o, "restartPolicy", json_string(c->restart_policy));
+		json_object_set_new(o, "restartMax", json_integer(c->restart_max));
+	}
+	json_object_set_new(o, "restartCount", json_integer(c->restart_count));
+	if (c->manual_stop)
+		json_object_set_new(o, "manualStop", json_true());
+	if (c->restart_delay_ms)
+		json_object_set_new(o, "restartDelayMs", json_integer((json_int_t)c->restart_delay_ms));
+	if (c->restarter_pid) {
+		json_object_set_new(o, "restarterPid", json_integer(c->restarter_pid));
+		json_object_set_new(o, "restarterStart", json_integer((json_int_t)c->restarter_start));
+	}
+	if (c->health) {
+		json_t *h = json_loads(c->health, 0, NULL);
+		if (h)
+			json_object_set_new(o, "health", h);
+	}
+	if (c->volumes) {
+		json_t *vs = json_array();
+		for (char **v = c->volumes; v[0] && v[1] && v[2]; v += 3)
+			json_array_append_new(vs, json_pack("{s:s, s:s, s:b}", "name", v[0],
+							    "destination", v[1], "anonymous",
+							    streq(v[2], "anonymous")));
+		json_object_set_new(o, "volumes", vs);
+	}
 	json_object_set_new(o, "monitorPid", json_integer(c->monitor_pid));
 	json_object_set_new(o, "monitorStart", json_integer((json_int_t)c->monitor_start));
 	_cleanup_free_ char *text = json_dump_string(o, true);
@@ -151,6 +178,9 @@ void container_clear(struct container *c)
 	free(c->ip);
 	free(c->ip_want);
 	strv_free(c->aliases);
+	strv_free(c->volumes);
+	free(c->restart_policy);
+	free(c->health);
 	for (size_t i = 0; i < c->n_extra; i++)
 		net_extra_clear(&c->extra[i]);
 	free(c->extra);
@@ -219,6 +249,36 @@ static int load_at(int dfd, const char *root, const char *id, struct container *
 	    stop_timeout < -1 || stop_timeout > INT32_MAX) {
 		container_clear(c);
 		return err_set(e, ERR_INVALID, "container %.12s: container.json is damaged", id);
+	}
+	int64_t rmax = 0, rcount = 0, rpid = 0;
+	if (json_get_string(o, "", "restartPolicy", false, &c->restart_policy, e) < 0 ||
+	    json_get_i64(o, "", "restartMax", false, &rmax, e) < 0 ||
+	    json_get_i64(o, "", "restartCount", false, &rcount, e) < 0 ||
+	    json_get_bool(o, "", "manualStop", false, &c->manual_stop, e) < 0 ||
+	    json_get_u64(o, "", "restartDelayMs", false, &c->restart_delay_ms, e) < 0 ||
+	    json_get_i64(o, "", "restarterPid", false, &rpid, e) < 0 ||
+	    json_get_u64(o, "", "restarterStart", false, &c->restarter_start, e) < 0) {
+		container_clear(c);
+		return err_wrap(e, "container %.12s", id);
+	}
+	c->restart_max = rmax > 0 && rmax < INT32_MAX ? (int)rmax : 0;
+	c->restart_count = rcount > 0 && rcount < INT32_MAX ? (int)rcount : 0;
+	c->restarter_pid = rpid > 0 && rpid < INT32_MAX ? (int)rpid : 0;
+	json_t *hj = json_object_get(o, "health");
+	if (json_is_object(hj))
+		c->health = json_dumps(hj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_t *vs = json_object_get(o, "volumes"), *vo;
+	size_t vi;
+	json_array_foreach(vs, vi, vo)
+	{
+		const char *vn = json_string_value(json_object_get(vo, "name"));
+		const char *vd = json_string_value(json_object_get(vo, "destination"));
+		if (!vn || !vd)
+			continue;
+		strv_push(&c->volumes, vn);
+		strv_push(&c->volumes, vd);
+		strv_push(&c->volumes,
+			  json_is_true(json_object_get(vo, "anonymous")) ? "anonymous" : "named");
 	}
 	json_t *xs = json_object_get(o, "extraNetworks"), *xo;
 	size_t xi;

@@ -22,6 +22,7 @@ enum container_state {
 	CONTAINER_RUNNING,
 	CONTAINER_PAUSED,
 	CONTAINER_EXITED,
+	CONTAINER_RESTARTING, /* exited; its restart policy starts it again soon */
 };
 
 /* A network a container is on besides its first (run --network a
@@ -60,6 +61,21 @@ struct container {
 	bool cni;	 /* network is a CNI configuration list's name */
 	struct net_extra *extra;
 	size_t n_extra;
+	/* --restart: "no", "on-failure", "always", "unless-stopped" (NULL:
+	 * no); restart_max: on-failure's limit (0: none) */
+	char *restart_policy;
+	int restart_max;
+	int restart_count;
+	bool manual_stop;	   /* stopped by stop (unless-stopped stays down) */
+	uint64_t restart_delay_ms; /* the back-off before the next restart */
+	int restarter_pid;	   /* while restarting: the process that waits */
+	uint64_t restarter_start;
+	/* Its health check (JSON text: test, interval, timeout, startPeriod,
+	 * startInterval (ns), retries, onFailure), or NULL */
+	char *health;
+	/* The volumes it uses: triples name, destination, "anonymous" or
+	 * "named" (volume.h) */
+	char **volumes;
 	/* The run in progress (from start) */
 	char *runtime;	   /* a runc-compatible binary, NULL: the library */
 	char *ip;	   /* its address on its network */

@@ -42,10 +42,13 @@ struct undo {
 	char *image_id; /* held */
 	char *dir;	/* made */
 	char **ports;	/* -p, and -P's: the image's exposed ports */
+	struct engine_volumes vols;
+	char *health; /* the health check (JSON text) */
 };
 
 static void undo_all(struct undo *u)
 {
+	engine_volumes_undo(u->en, &u->vols);
 	if (u->dir) {
 		_cleanup_free_ char *fs = xasprintf("%s/fs", u->dir);
 		(void)snapshot_remove(fs, NULL);
@@ -65,6 +68,8 @@ static void undo_clear(struct undo *u)
 	free(u->image_id);
 	free(u->dir);
 	strv_free(u->ports);
+	engine_volumes_clear(&u->vols);
+	free(u->health);
 }
 
 /* The record: from the moment it is written the container exists. */
@@ -99,6 +104,12 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 	}
 	c.custom_dns = o->run.dns != NULL;
 	c.cni = o->cni;
+	c.volumes = u->vols.used;
+	c.health = u->health;
+	_cleanup_free_ char *policy = NULL;
+	if (o->restart && engine_restart_policy_parse(o->restart, &policy, &c.restart_max, e) < 0)
+		return -1;
+	c.restart_policy = policy && strcmp(policy, "no") ? policy : NULL;
 	for (char **x = o->extra_networks; x && *x; x++) {
 		c.extra = xrealloc(c.extra, (c.n_extra + 1) * sizeof(*c.extra));
 		c.extra[c.n_extra] = (struct net_extra){.name = xstrdup(*x),
@@ -116,7 +127,9 @@ static int save_record(const struct engine *en, const struct engine_create_opts 
 		net_extra_clear(&c.extra[i]);
 	free(c.extra);
 	c.log_driver = c.stop_signal = c.network = c.ip_want = NULL;
-	c.ports = c.aliases = NULL;
+	c.ports = c.aliases = c.volumes = NULL;
+	c.restart_policy = NULL;
+	c.health = NULL;
 	strv_free(c.command);
 	strv_free(c.labels);
 	return r;
@@ -238,6 +251,16 @@ static int make_bundle(const struct engine *en, const struct engine_create_opts 
 	if (run.network && !strncmp(run.network, "container:", 10))
 		share_etc(en, run.network + 10, u->dir);
 	run.netns_path = netns;
+	_cleanup_err_ struct err he = ERR_INIT;
+	u->health = engine_health_config(cfg, &o->health, &he);
+	if (!u->health && he.kind != ERR_OK) {
+		err_move(e, &he);
+		return -1;
+	}
+	if (engine_volumes_resolve(en, &run, cfg, rfd, &u->vols, e) < 0)
+		return -1;
+	run.volumes = u->vols.volumes;
+	run.mounts = u->vols.mounts;
 	struct spec_image img = {.config_json = cfg};
 	_cleanup_free_ char *spec = spec_generate(&img, &run, e);
 	if (!spec)
@@ -370,6 +393,14 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 			return err_set(e, ERR_INVALID, "invalid argument \"%s\" for \"--add-host\" "
 				       "flag: NAME:IP or NAME:host-gateway", *h);
 	}
+	if (o->restart) {
+		_cleanup_free_ char *policy = NULL;
+		int max;
+		if (engine_restart_policy_parse(o->restart, &policy, &max, e) < 0)
+			return -1;
+		if (o->auto_remove && strcmp(policy, "no"))
+			return err_set(e, ERR_INVALID, "conflicting options: --restart and --rm");
+	}
 	/* docker's default network is its bridge. */
 	struct engine_create_opts oo = *o;
 	bool cni = false;
@@ -429,13 +460,16 @@ int engine_create(const struct engine *en, const struct engine_create_opts *o, c
 	return r;
 }
 
-int engine_remove_locked(const struct engine *en, const struct container *c, struct err *e)
+int engine_remove_locked(const struct engine *en, const struct container *c, bool volumes,
+			 struct err *e)
 {
 	_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, c->id);
 	_cleanup_free_ char *sd = engine_state_dir(en, c->id);
 	(void)rm_rf_at(AT_FDCWD, sd, NULL);
 	if (snapshot_remove(fs, e) < 0 || container_delete(en->root, c->id, e) < 0)
 		return -1;
+	if (volumes)
+		engine_volumes_release(en, c);
 	if (c->image_id) {
 		struct store s;
 		if (store_open(en->root, STORE_READ, &s, NULL) == 0) {
@@ -447,8 +481,8 @@ int engine_remove_locked(const struct engine *en, const struct container *c, str
 	return 0;
 }
 
-int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
-		  struct err *e)
+int engine_remove(const struct engine *en, const char *what, bool force, bool volumes,
+		  char **ret_id, struct err *e)
 {
 	_cleanup_free_ char *id = NULL;
 	if (container_lookup(en->root, what, &id, e) < 0)
@@ -457,6 +491,16 @@ int engine_remove(const struct engine *en, const char *what, bool force, char **
 	int lk;
 	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
 		return -1;
+	if (c.state == CONTAINER_RESTARTING) {
+		if (!force) {
+			container_clear(&c);
+			close(lk);
+			return err_set(e, ERR_CONFLICT,
+				       "You cannot remove a restarting container %s. Stop the container "
+				       "before attempting removal or force remove", id);
+		}
+		engine_stop_restarter(&c);
+	}
 	bool running = c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED;
 	if (running && !force) {
 		container_clear(&c);
@@ -468,9 +512,13 @@ int engine_remove(const struct engine *en, const char *what, bool force, char **
 	}
 	if (running) {
 		/* Killed, then removed once its monitor is done (never waiting
-		 * with the lock held: the monitor's cleanup takes it). */
+		 * with the lock held: the monitor's cleanup takes it); its
+		 * restart policy must not start it again meanwhile. */
+		bool policy = c.restart_policy != NULL;
 		container_clear(&c);
 		close(lk);
+		if (policy && engine_mark_stopped(en, id, e) < 0)
+			return -1;
 		if (engine_stop_now(en, id, e) < 0)
 			return -1;
 		if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0) {
@@ -483,10 +531,12 @@ int engine_remove(const struct engine *en, const char *what, bool force, char **
 			}
 			return -1;
 		}
+		if (c.state == CONTAINER_RESTARTING)
+			engine_stop_restarter(&c);
 	}
 	int r = engine_runtime_forget(en, &c, e);
 	if (r == 0)
-		r = engine_remove_locked(en, &c, e);
+		r = engine_remove_locked(en, &c, volumes, e);
 	container_clear(&c);
 	close(lk);
 	if (r == 0 && ret_id)

@@ -23,6 +23,15 @@ struct engine {
 	const char *cni_dir; /* CNI network configurations; NULL: /etc/cni/net.d */
 };
 
+/* --health-cmd and the rest (durations as text, docker's). */
+struct engine_health_opts {
+	const char *cmd; /* shell form */
+	const char *interval, *timeout, *start_period, *start_interval;
+	int retries;		  /* 0: the image's, else 3 */
+	bool none;		  /* --no-healthcheck */
+	const char *on_failure;	  /* none (default), kill, restart */
+};
+
 struct engine_create_opts {
 	const char *image; /* name or id in the store */
 	const char *name;  /* NULL: a generated one */
@@ -35,6 +44,8 @@ struct engine_create_opts {
 	bool publish_all;	 /* -P: the image's exposed ports too */
 	char **extra_networks;	 /* --network given again: more networks */
 	const char *ip;		 /* --ip: this address on the network */
+	const char *restart;	 /* --restart policy, NULL: no */
+	struct engine_health_opts health;
 	char **aliases;		 /* --network-alias: more names on it */
 	bool cni;		 /* (engine_create's: network is a CNI list) */
 	/* Everything spec_generate takes; id, rootfs and rootfs_fd are
@@ -48,9 +59,10 @@ struct engine_create_opts {
 int engine_create(const struct engine *en, const struct engine_create_opts *o, char **ret_id,
 		  struct err *e);
 /* Remove a container that is not running (force: a running one is
- * killed first): its root, its hold on the image, its log, its record. */
-int engine_remove(const struct engine *en, const char *what, bool force, char **ret_id,
-		  struct err *e);
+ * killed first): its root, its hold on the image, its log, its record;
+ * with volumes, its anonymous volumes too (rm -v). */
+int engine_remove(const struct engine *en, const char *what, bool force, bool volumes,
+		  char **ret_id, struct err *e);
 
 /* network connect: the container (running or not) on network too, with
  * its address (ip: that one) and more names (aliases) there; network
@@ -142,3 +154,18 @@ int engine_build_run(const struct engine *en, const struct build_run_req *r,
 /* What builds killed (kill -9) left of their RUN containers: removed
  * when the build's process is gone. */
 void engine_build_sweep(const struct engine *en);
+/* --restart's value: "no", "on-failure[:N]", "always", "unless-stopped"
+ * as the policy and on-failure's maximum (0: none). */
+int engine_restart_policy_parse(const char *s, char **ret_policy, int *ret_max, struct err *e);
+/* The restarter of a container whose restart policy brings it back
+ * (`berth container restart-due`): after ms, start it, unless it was
+ * stopped, started or removed meanwhile. */
+int engine_restart_due(const struct engine *en, const char *id, uint64_t ms, struct err *e);
+/* `berth healthcheck run`: the container's health check, once; its
+ * result recorded (ps, inspect).  *ret_status: "healthy", "unhealthy" or
+ * "starting".  from_monitor: the monitor's periodic run, which also acts
+ * on --health-on-failure. */
+int engine_healthcheck_run(const struct engine *en, const char *what, bool from_monitor,
+			   char **ret_status, struct err *e);
+/* "starting", "healthy", "unhealthy", or NULL (no check, not running). */
+char *engine_health_status(const struct engine *en, const struct container *c);

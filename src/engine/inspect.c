@@ -106,7 +106,7 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 	json_object_set_new(st, "Status", json_string(container_state_name(c->state)));
 	json_object_set_new(st, "Running", json_boolean(running));
 	json_object_set_new(st, "Paused", json_boolean(c->state == CONTAINER_PAUSED));
-	json_object_set_new(st, "Restarting", json_false());
+	json_object_set_new(st, "Restarting", json_boolean(c->state == CONTAINER_RESTARTING));
 	json_object_set_new(st, "OOMKilled", json_false());
 	json_object_set_new(st, "Dead", json_false());
 	json_object_set_new(st, "Pid", json_integer(running ? c->pid : 0));
@@ -116,16 +116,25 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 			    json_string(c->started ? c->started : "0001-01-01T00:00:00Z"));
 	json_object_set_new(st, "FinishedAt",
 			    json_string(c->finished ? c->finished : "0001-01-01T00:00:00Z"));
+	json_t *health = engine_health_state(en, c);
+	if (health) {
+		json_object_del(health, "Passed");
+		json_object_set_new(st, "Health", health);
+	}
 	json_object_set_new(o, "State", st);
 	json_object_set_new(o, "Image", str_or_empty(c->image_id));
 	_cleanup_free_ char *log = engine_log_path(en, c);
 	json_object_set_new(o, "LogPath", json_string(log));
 	json_object_set_new(o, "Name", json_sprintf("/%s", c->name ? c->name : ""));
-	json_object_set_new(o, "RestartCount", json_integer(0));
+	json_object_set_new(o, "RestartCount", json_integer(c->restart_count));
 	json_object_set_new(o, "Driver", json_string("overlay"));
 	json_object_set_new(o, "Platform", json_string("linux"));
 	json_t *hc = json_object();
 	json_object_set_new(hc, "AutoRemove", json_boolean(c->auto_remove));
+	json_object_set_new(hc, "RestartPolicy",
+			    json_pack("{s:s, s:i}", "Name",
+				      c->restart_policy ? c->restart_policy : "no",
+				      "MaximumRetryCount", c->restart_max));
 	json_t *lc = json_object();
 	json_object_set_new(lc, "Type", json_string(c->log_driver ? c->log_driver : "json-file"));
 	json_object_set_new(lc, "Config", json_object());
@@ -141,7 +150,15 @@ char *engine_inspect_json(const struct engine *en, const struct container *c, st
 	json_object_set_new(gd, "Name", json_string("overlay"));
 	json_object_set_new(gd, "Data", gdd);
 	json_object_set_new(o, "GraphDriver", gd);
-	json_object_set_new(o, "Mounts", json_array());
+	json_t *mounts = json_array();
+	for (char **v = c->volumes; v && v[0] && v[1] && v[2]; v += 3) {
+		_cleanup_free_ char *src = xasprintf("%s/volumes/%s/_data", en->root, v[0]);
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
+							"Type", "volume", "Name", v[0], "Source",
+							src, "Destination", v[1], "Driver", "local",
+							"Mode", "", "RW", true, "Propagation", ""));
+	}
+	json_object_set_new(o, "Mounts", mounts);
 	json_object_set_new(o, "Config", config_of(c, spec));
 	json_object_set_new(hc, "NetworkMode", json_string(c->network ? c->network : "none"));
 	/* What -p asked for, and what the run has. */

@@ -153,6 +153,15 @@ static void set_exited(struct container *c, int code, char *finished)
 
 bool engine_refresh(const struct engine *en, struct container *c)
 {
+	if (c->state == CONTAINER_RESTARTING) {
+		/* Its restarter is gone (killed, a reboot): it stays down. */
+		if (proc_alive(c->restarter_pid, c->restarter_start))
+			return false;
+		c->state = CONTAINER_EXITED;
+		c->restarter_pid = 0;
+		c->restarter_start = 0;
+		return true;
+	}
 	if (c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
 		return false;
 	/* A process that is still there has not exited (the usual case,
@@ -295,6 +304,11 @@ static char **launch_argv(const struct spawn *sp)
 	if (size[0]) {
 		strv_push(&argv, "--console-size");
 		strv_push(&argv, size);
+	}
+	uint64_t hms = engine_health_interval_ms(c);
+	if (hms) {
+		strv_push(&argv, "--health-interval");
+		strv_consume(&argv, xasprintf("%llu", (unsigned long long)hms));
 	}
 	strv_push(&argv, "--ctl-fd");
 	strv_push(&argv, "3");
@@ -471,6 +485,19 @@ static int start_locked(const struct engine *en, struct container *c,
 	return r;
 }
 
+void engine_stop_restarter(struct container *c)
+{
+	int fd = c->restarter_pid > 0 ? (int)syscall(SYS_pidfd_open, c->restarter_pid, 0) : -1;
+	if (fd >= 0 && proc_alive(c->restarter_pid, c->restarter_start))
+		(void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+	if (fd >= 0)
+		close(fd);
+	c->restarter_pid = 0;
+	c->restarter_start = 0;
+	if (c->state == CONTAINER_RESTARTING)
+		c->state = CONTAINER_EXITED;
+}
+
 int engine_start(const struct engine *en, const char *what, const struct engine_start_opts *o,
 		 struct engine_started *ret, struct err *e)
 {
@@ -482,6 +509,9 @@ int engine_start(const struct engine *en, const char *what, const struct engine_
 	int lk;
 	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
 		return -1;
+	c.manual_stop = false;
+	if (c.state == CONTAINER_RESTARTING)
+		engine_stop_restarter(&c);
 	int r = start_locked(en, &c, o, ret, e);
 	ret->tty = c.tty;
 	ret->interactive = c.interactive;
@@ -598,11 +628,30 @@ static int settle(const struct engine *en, const char *id, struct err *e)
 	return 0;
 }
 
+int engine_mark_stopped(const struct engine *en, const char *id, struct err *e)
+{
+	struct container c;
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
+		return -1;
+	c.manual_stop = true;
+	if (c.state == CONTAINER_RESTARTING)
+		engine_stop_restarter(&c);
+	int r = container_save(en->root, &c, e);
+	container_clear(&c);
+	close(lk);
+	return r;
+}
+
 int engine_stop(const struct engine *en, const char *what, int timeout, struct err *e)
 {
 	struct container c;
 	if (engine_load(en, what, &c, e) < 0)
 		return -1;
+	if (c.restart_policy && engine_mark_stopped(en, c.id, e) < 0) {
+		container_clear(&c);
+		return -1;
+	}
 	int r = 0;
 	if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) {
 		int sig = SIGTERM;
@@ -651,6 +700,140 @@ int engine_wait(const struct engine *en, const char *what, int *ret_code, struct
 	}
 }
 
+/* ---- restart policies ---- */
+
+int engine_restart_policy_parse(const char *s, char **ret_policy, int *ret_max, struct err *e)
+{
+	*ret_max = 0;
+	if (!strncmp(s, "on-failure:", 11)) {
+		int n;
+		if (parse_int(s + 11, &n) < 0 || n < 0)
+			return err_set(e, ERR_INVALID, "invalid restart policy \"%s\": the maximum "
+				       "count must be a number", s);
+		*ret_max = n;
+		*ret_policy = xstrdup("on-failure");
+		return 0;
+	}
+	if (streq(s, "no") || streq(s, "on-failure") || streq(s, "always") ||
+	    streq(s, "unless-stopped")) {
+		*ret_policy = xstrdup(s);
+		return 0;
+	}
+	return err_set(e, ERR_INVALID, "invalid restart policy \"%s\" (no, on-failure[:N], "
+		       "always, unless-stopped)", s);
+}
+
+static bool restart_wanted(const struct container *c)
+{
+	const char *p = c->restart_policy;
+	if (!p || streq(p, "no") || c->manual_stop || c->auto_remove)
+		return false;
+	if (streq(p, "always") || streq(p, "unless-stopped"))
+		return true;
+	return streq(p, "on-failure") && c->exit_code != 0 &&
+	       (c->restart_max == 0 || c->restart_count < c->restart_max);
+}
+
+/* docker's back-off: 100 ms, doubled at every restart, at most a minute;
+ * back to 100 ms after a run of 10 s. */
+static uint64_t next_delay(const struct container *c)
+{
+	struct timespec st, fin;
+	bool long_run = c->started && c->finished && time_parse_rfc3339(c->started, &st) == 0 &&
+			time_parse_rfc3339(c->finished, &fin) == 0 && fin.tv_sec - st.tv_sec >= 10;
+	if (long_run || !c->restart_delay_ms)
+		return 100;
+	return c->restart_delay_ms * 2 > 60000 ? 60000 : c->restart_delay_ms * 2;
+}
+
+/* `berth container restart-due ID MS`, in a session of its own: it waits,
+ * then starts the container (engine_restart_due). */
+static pid_t spawn_restarter(const struct engine *en, const char *id, uint64_t ms)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	char msbuf[32];
+	snprintf(msbuf, sizeof(msbuf), "%llu", (unsigned long long)ms);
+	char *argv[] = {(char *)en->self, (char *)"--root", (char *)en->root, (char *)"--runroot",
+			(char *)en->runroot, (char *)"container", (char *)"restart-due",
+			(char *)id, msbuf, NULL};
+	pid_t child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (child == 0) {
+		close(p[0]);
+		pid_t gc = fork();
+		if (gc == 0) {
+			(void)setsid();
+			int null = open("/dev/null", O_RDWR);
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		(void)!write(p[1], &gc, sizeof(gc));
+		_exit(0);
+	}
+	close(p[1]);
+	pid_t gc = -1;
+	if (read(p[0], &gc, sizeof(gc)) != sizeof(gc))
+		gc = -1;
+	close(p[0]);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	return gc;
+}
+
+static void schedule_restart(const struct engine *en, struct container *c)
+{
+	uint64_t ms = next_delay(c);
+	pid_t pid = spawn_restarter(en, c->id, ms);
+	if (pid <= 0)
+		return; /* it stays down: as after a reboot, `system boot` starts it */
+	c->state = CONTAINER_RESTARTING;
+	c->restart_delay_ms = ms;
+	c->restart_count++;
+	c->restarter_pid = (int)pid;
+	c->restarter_start = proc_start_time(pid);
+}
+
+int engine_restart_due(const struct engine *en, const char *id, uint64_t ms, struct err *e)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	struct container c;
+	int lk;
+	if (engine_lock_load(en, id, &c, &lk, NULL, e) < 0)
+		return -1;
+	int r = 0;
+	/* Still ours to start: not stopped, removed or started meanwhile. */
+	if (c.state == CONTAINER_RESTARTING && c.restarter_pid == (int)getpid()) {
+		c.restarter_pid = 0;
+		c.restarter_start = 0;
+		struct engine_start_opts so = {0};
+		struct engine_started st = {.conn = -1};
+		r = start_locked(en, &c, &so, &st, e);
+		if (st.conn >= 0)
+			close(st.conn);
+		st.conn = -1;
+		if (r < 0) {
+			c.state = CONTAINER_EXITED;
+			(void)container_save(en->root, &c, NULL);
+		}
+	}
+	container_clear(&c);
+	close(lk);
+	return r;
+}
+
 /* ---- cleanup ---- */
 
 int engine_cleanup(const struct engine *en, const char *id, struct err *e)
@@ -666,8 +849,10 @@ int engine_cleanup(const struct engine *en, const char *id, struct err *e)
 	if (over) {
 		r = engine_runtime_forget(en, &c, e);
 		if (r == 0 && c.auto_remove) {
-			r = engine_remove_locked(en, &c, e);
+			r = engine_remove_locked(en, &c, true, e);
 		} else if (r == 0) {
+			if (restart_wanted(&c))
+				schedule_restart(en, &c);
 			r = container_save(en->root, &c, e);
 			_cleanup_free_ char *sd = engine_state_dir(en, id);
 			(void)rm_rf_at(AT_FDCWD, sd, NULL);

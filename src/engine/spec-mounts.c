@@ -67,10 +67,8 @@ static int add_bind(json_t *mounts, const char *flag, const char *spec, const ch
 	if (check_destination(flag, spec, dst, e) < 0)
 		return -1;
 	if (!src || src[0] != '/')
-		return err_set(e, ERR_UNSUPPORTED,
-			       "%s \"%s\": named volumes come with `berth volume`; give an "
-			       "absolute host path",
-			       flag, spec);
+		return err_set(e, ERR_INVALID, "%s \"%s\": the source must be an absolute host path "
+			       "or a volume's name", flag, spec);
 	struct stat st;
 	if (stat(src, &st) < 0) {
 		if (errno != ENOENT || !create)
@@ -93,10 +91,9 @@ static int volume(json_t *mounts, const char *spec, struct err *e)
 	_cleanup_free_ char *copy = xstrdup(spec);
 	char *dst = strchr(copy, ':');
 	if (!dst)
-		return err_set(e, ERR_UNSUPPORTED,
-			       "-v \"%s\": anonymous volumes come with `berth volume`; give "
-			       "HOST-PATH:CONTAINER-PATH",
-			       spec);
+		return err_set(e, ERR_INVALID,
+			       "-v \"%s\": expected /CONTAINER-PATH, VOLUME:/CONTAINER-PATH or "
+			       "/HOST-PATH:/CONTAINER-PATH", spec);
 	*dst++ = '\0';
 	char *opt = strchr(dst, ':');
 	if (opt)
@@ -210,7 +207,7 @@ static int mount_flag(json_t *mounts, const char *spec, struct err *e)
 		add_mount(mounts, "tmpfs", "tmpfs", dst, opts);
 		return 0;
 	}
-	return err_set(e, ERR_UNSUPPORTED, "--mount \"%s\": type %s: bind and tmpfs exist so far",
+	return err_set(e, ERR_INVALID, "--mount \"%s\": unknown type %s (bind, volume, tmpfs)",
 		       spec, type);
 }
 

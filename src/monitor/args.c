@@ -33,6 +33,7 @@ enum {
 	O_MASTER,
 	O_LISTEN,
 	O_PID,
+	O_HEALTH,
 };
 
 int mon_parse_args(struct mon *m, int argc, char **argv)
@@ -56,6 +57,7 @@ int mon_parse_args(struct mon *m, int argc, char **argv)
 		{"master-fd", required_argument, NULL, O_MASTER},
 		{"listen-fd", required_argument, NULL, O_LISTEN},
 		{"pid", required_argument, NULL, O_PID},
+		{"health-interval", required_argument, NULL, O_HEALTH},
 		{0},
 	};
 	int c;
@@ -90,6 +92,13 @@ int mon_parse_args(struct mon *m, int argc, char **argv)
 			if (parse_i64(optarg, &v) < 0 || v <= 0 || v > INT32_MAX)
 				return -1;
 			m->pid = (pid_t)v;
+			break;
+		}
+		case O_HEALTH: {
+			int64_t v;
+			if (parse_i64(optarg, &v) < 0 || v < 0 || v > 86400000)
+				return -1;
+			m->health_ms = (unsigned)v;
 			break;
 		}
 		default: return -1;

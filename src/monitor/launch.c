@@ -311,6 +311,10 @@ _noreturn_ static void exec_loop(const struct mon *m, const struct created *c)
 	ADD(fdstr(c->listen));
 	ADD((char *)"--pid");
 	ADD(xasprintf("%d", (int)c->pid));
+	if (m->health_ms) {
+		ADD((char *)"--health-interval");
+		ADD(xasprintf("%u", m->health_ms));
+	}
 	ADD((char *)"--");
 	for (char **a = m->cleanup; *a; a++)
 		ADD(*a);

@@ -39,6 +39,7 @@ struct loop {
 	size_t n_clients;
 	bool exited;
 	int status;
+	pid_t health_pid; /* a health check under way */
 };
 
 static void drop_client(struct loop *l, size_t i)
@@ -158,6 +159,8 @@ static void reap(struct loop *l)
 		pid_t p = waitpid(-1, &st, WNOHANG);
 		if (p <= 0)
 			return;
+		if (p == l->health_pid)
+			l->health_pid = 0;
 		if (p == l->m->pid) {
 			l->exited = true;
 			l->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -173,6 +176,36 @@ static void write_exit(const struct mon *m, int status)
 	_cleanup_close_ int dfd = open(m->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		(void)write_file_atomic_at(dfd, "exit", text, (size_t)n, 0600, 0, NULL);
+}
+
+/* The health check: the cleanup command's berth, `healthcheck run
+ * --from-monitor ID` (cleanup is "berth --root R --runroot RR container
+ * cleanup ID"). */
+static pid_t run_health(const struct mon *m)
+{
+	size_t n = 0;
+	while (m->cleanup[n])
+		n++;
+	if (n != 8)
+		return 0;
+	char *argv[] = {m->cleanup[0], m->cleanup[1], m->cleanup[2], m->cleanup[3],
+			m->cleanup[4], (char *)"healthcheck", (char *)"run",
+			(char *)"--from-monitor", m->cleanup[7], NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid > 0 ? pid : 0;
 }
 
 static void run_cleanup(const struct mon *m)
@@ -246,6 +279,7 @@ static int monitor(struct mon *m)
 		m->out = m->master; /* the pty is the output; m->master stays for input */
 	int *outs[2] = {&m->out, &m->err};
 	uint64_t drain_until = 0;
+	uint64_t health_at = m->health_ms ? time_mono_ns() + (uint64_t)m->health_ms * 1000000 : 0;
 	reap(&l);
 	while (true) {
 		struct pollfd p[4 + MAX_CLIENTS];
@@ -259,6 +293,15 @@ static int monitor(struct mon *m)
 		if (l.exited && m->out < 0 && m->err < 0)
 			break;
 		int timeout = -1;
+		if (health_at && !l.exited) {
+			uint64_t now = time_mono_ns();
+			if (now >= health_at) {
+				if (!l.health_pid)
+					l.health_pid = run_health(m);
+				health_at = now + (uint64_t)m->health_ms * 1000000;
+			}
+			timeout = (int)((health_at - now) / 1000000) + 1;
+		}
 		if (l.exited) {
 			uint64_t now = time_mono_ns();
 			if (!drain_until)

@@ -30,6 +30,7 @@ struct mon {
 	enum log_driver log_driver;
 	bool tty, stdin_open;
 	unsigned rows, cols;
+	unsigned health_ms; /* run the health check this often (0: none) */
 	int ctl;	/* the starter's connection */
 	char **cleanup; /* the cleanup command */
 	/* descriptors of the loop */

@@ -419,9 +419,9 @@ up"
 	assert_line --index 1 2048
 	assert_line --index 2 1024
 	assert_line --index 3 --partial "nosuid,nodev,noexec"
-	run b run --rm -v relative:/x busybox true
+	run b run --rm -v ./relative:/x busybox true
 	assert_failure 125
-	assert_output --partial 'named volumes come with `berth volume`'
+	assert_output --partial 'invalid volume name "./relative"'
 	run b run --rm -v "$TEST_TMP/host:relative" busybox true
 	assert_failure 125
 	assert_output --partial "the destination must be an absolute path"

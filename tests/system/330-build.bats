@@ -128,6 +128,37 @@ bld() { b build --progress plain "$@"; }
 	assert_clean
 }
 
+@test "SHELL changes RUN's shell; the escape directive; FROM --platform; ENV wins over ARG" {
+	df <<-'EOF'
+		# escape=`
+		FROM --platform=linux/amd64 busybox
+		ARG WHO=arg
+		ENV WHO=env
+		SHELL ["/bin/sh", "-c", "echo shell-args: \"$0\" >/shell; exec /bin/sh -c \"$@\"", "named"]
+		RUN echo continued `
+		    line >/cont && echo "who=$WHO" >/who
+		CMD cat /shell /cont /who
+	EOF
+	run bld -t sh:1 "$CTX"
+	assert_success
+	run b run --rm sh:1
+	assert_success
+	assert_output "shell-args: named
+continued line
+who=env"
+	df <<-'EOF'
+		FROM --platform=linux/arm64 busybox
+	EOF
+	run bld "$CTX"
+	assert_failure
+	assert_output --partial "FROM --platform=linux/arm64: this host builds linux/amd64 only"
+	# system prune forgets the build cache too
+	run b system prune -f
+	assert_success
+	assert_output --partial "Deleted build cache"
+	assert_clean
+}
+
 @test "RUN and COPY make layers; the image runs with them" {
 	echo hello >"$CTX/a.txt"
 	mkdir -p "$CTX/dir/sub"

@@ -42,7 +42,7 @@ struct create_cli {
 	char *init_path, *seccomp;
 	bool init;
 	const char *entrypoint, *memory, *memory_swap, *cpus, *cpu_shares, *pids, *shm, *name;
-	const char *stop_timeout, *cidfile, *pull, *runtime;
+	const char *stop_timeout, *cidfile, *pull, *runtime, *health_retries;
 	bool detach, sig_proxy;
 };
 
@@ -137,8 +137,26 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		{"pids-limit", 0, OPT_STRING, &c->pids, "N", "process limit (-1: none)"},
 		{"shm-size", 0, OPT_STRING, &c->shm, "BYTES", "size of /dev/shm"},
 		{"rm", 0, OPT_BOOL, &o->auto_remove, NULL, "remove the container when it exits"},
-		{"volume", 'v', OPT_STRV, &c->volumes, "HOST:CTR[:ro]", "bind a host path"},
-		{"mount", 0, OPT_STRV, &c->mounts, "type=bind|tmpfs,...", "a mount"},
+		{"restart", 0, OPT_STRING, &o->restart, "POLICY",
+		 "no, on-failure[:N], always or unless-stopped"},
+		{"health-cmd", 0, OPT_STRING, &o->health.cmd, "COMMAND", "a health check (shell)"},
+		{"health-interval", 0, OPT_STRING, &o->health.interval, "DURATION",
+		 "between checks (30s)"},
+		{"health-timeout", 0, OPT_STRING, &o->health.timeout, "DURATION",
+		 "a check that takes longer fails (30s)"},
+		{"health-retries", 0, OPT_STRING, &c->health_retries, "N",
+		 "failures in a row that make it unhealthy (3)"},
+		{"health-start-period", 0, OPT_STRING, &o->health.start_period, "DURATION",
+		 "failures in this time after the start do not count"},
+		{"health-start-interval", 0, OPT_STRING, &o->health.start_interval, "DURATION",
+		 "(accepted; checks run every interval)"},
+		{"no-healthcheck", 0, OPT_BOOL, &o->health.none, NULL, "no health check (not the "
+		 "image's)"},
+		{"health-on-failure", 0, OPT_STRING, &o->health.on_failure, "ACTION",
+		 "none, kill or restart when it becomes unhealthy"},
+		{"volume", 'v', OPT_STRV, &c->volumes, "[HOST-PATH|VOLUME:]CTR[:ro]",
+		 "a volume or a host path"},
+		{"mount", 0, OPT_STRV, &c->mounts, "type=bind|volume|tmpfs,...", "a mount"},
 		{"tmpfs", 0, OPT_STRV, &c->tmpfs, "PATH[:OPTS]", "a tmpfs at PATH"},
 		{"ulimit", 0, OPT_STRV, &c->ulimits, "NAME=SOFT[:HARD]", "a resource limit"},
 		{"device", 0, OPT_STRV, &c->devices, "DEV[:PATH[:rwm]]", "a host device"},
@@ -170,6 +188,7 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 		return -1;
 	_cleanup_err_ struct err e = ERR_INIT;
 	int64_t shm_size = 0, pl = 0, st = -1;
+	int hr = 0;
 	o->stop_timeout = -1;
 	if (size_opt("--memory", c->memory, &r->memory, &e) < 0 ||
 	    size_opt("--memory-swap", c->memory_swap, &r->memory_swap, &e) < 0 ||
@@ -189,6 +208,13 @@ static int create_parse(bool is_run, int argc, char **argv, struct create_cli *c
 			c->cpu_shares);
 		goto bad;
 	}
+	hr = 0;
+	if (c->health_retries && (parse_int(c->health_retries, &hr) < 0 || hr < 1)) {
+		err_set(&e, ERR_INVALID, "invalid --health-retries \"%s\": a number of at least 1",
+			c->health_retries);
+		goto bad;
+	}
+	o->health.retries = hr;
 	if (c->pids && (parse_i64(c->pids, &pl) < 0 || pl < -1)) {
 		err_set(&e, ERR_INVALID, "invalid argument \"%s\" for \"--pids-limit\" flag",
 			c->pids);
@@ -324,7 +350,7 @@ static int create_container(struct global *g, struct create_cli *c, char **ret_i
 	if (r < 0)
 		return -1;
 	if (c->cidfile && write_cidfile(c->cidfile, *ret_id, e) < 0) {
-		(void)engine_remove(&g->en, *ret_id, true, NULL, NULL);
+		(void)engine_remove(&g->en, *ret_id, true, true, NULL, NULL);
 		free(*ret_id);
 		*ret_id = NULL;
 		return -1;
@@ -369,7 +395,7 @@ int cmd_run(struct global *g, int argc, char **argv)
 	if (r < 0)
 		return report(&e);
 	if (tty && in && !detach && !isatty(0)) {
-		(void)engine_remove(&g->en, id, true, NULL, NULL);
+		(void)engine_remove(&g->en, id, true, true, NULL, NULL);
 		err_set(&e, ERR_INVALID, "the input device is not a TTY");
 		return report(&e);
 	}
@@ -380,7 +406,7 @@ int cmd_run(struct global *g, int argc, char **argv)
 	if (engine_start(&g->en, id, &so, &st, &e) < 0) {
 		/* Not started: an --rm container goes, another stays created. */
 		if (rm)
-			(void)engine_remove(&g->en, id, true, NULL, NULL);
+			(void)engine_remove(&g->en, id, true, true, NULL, NULL);
 		return report_start(&e);
 	}
 	if (detach) {

@@ -234,3 +234,58 @@ int cmd_container_cleanup(struct global *g, int argc, char **argv)
 		return report(&e);
 	return 0;
 }
+
+int cmd_container_restart_due(struct global *g, int argc, char **argv)
+{
+	const struct opt_spec spec = {
+		.usage = "container restart-due ID MILLISECONDS",
+		.summary = "Start a container again after a delay (its restart policy runs this).",
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 2, 2, &args, &ex))
+		return ex;
+	_cleanup_err_ struct err e = ERR_INIT;
+	uint64_t ms;
+	if (parse_u64(args[1], &ms) < 0 || ms > 3600000)
+		return err_set(&e, ERR_INVALID, "invalid delay \"%s\"", args[1]), report(&e);
+	if (engine_restart_due(&g->en, args[0], ms, &e) < 0)
+		return report(&e);
+	return 0;
+}
+
+static int healthcheck_run(struct global *g, int argc, char **argv)
+{
+	bool from_monitor = false;
+	const struct opt opts[] = {
+		{"from-monitor", 0, OPT_BOOL, &from_monitor, NULL,
+		 "(the monitor's periodic run: acts on --health-on-failure)"},
+	};
+	const struct opt_spec spec = {
+		.usage = "healthcheck run CONTAINER",
+		.summary = "Run a container's health check now; exit 0 when healthy, 1 when not.",
+		.opts = opts,
+		.n_opts = ARRAY_SIZE(opts),
+		.stop_after = -1,
+	};
+	_cleanup_free_ char **args = NULL;
+	int ex;
+	if (parse_or_exit(&spec, argc, argv, 1, 1, &args, &ex))
+		return ex;
+	_cleanup_err_ struct err e = ERR_INIT;
+	_cleanup_free_ char *status = NULL;
+	if (engine_healthcheck_run(&g->en, args[0], from_monitor, &status, &e) < 0)
+		return report(&e);
+	if (!from_monitor)
+		printf("%s\n", status);
+	return streq(status, "unhealthy") ? 1 : 0;
+}
+
+int cmd_healthcheck(struct global *g, int argc, char **argv)
+{
+	static const struct command sub[] = {
+		{"run", healthcheck_run, "run a container's health check now"},
+	};
+	return dispatch_sub(sub, ARRAY_SIZE(sub), "healthcheck", g, argc, argv);
+}

@@ -18,7 +18,7 @@ static int created_cmp(const void *a, const void *b)
 	return strcmp(y->created ? y->created : "", x->created ? x->created : "");
 }
 
-static char *status_of(const struct container *c)
+static char *status_of(const struct engine *en, const struct container *c)
 {
 	switch (c->state) {
 	case CONTAINER_CREATED:
@@ -29,6 +29,9 @@ static char *status_of(const struct container *c)
 		char *sp = strstr(ago, " ago");
 		if (sp)
 			*sp = '\0';
+		_cleanup_free_ char *h = c->health ? engine_health_status(en, c) : NULL;
+		if (h)
+			return xasprintf("Up %s (%s%s)", ago, streq(h, "starting") ? "health: " : "", h);
 		return xasprintf("Up %s", ago);
 	}
 	case CONTAINER_PAUSED:
@@ -36,6 +39,10 @@ static char *status_of(const struct container *c)
 	case CONTAINER_EXITED: {
 		_cleanup_free_ char *ago = format_ago(c->finished);
 		return xasprintf("Exited (%d) %s", c->exit_code, ago);
+	}
+	case CONTAINER_RESTARTING: {
+		_cleanup_free_ char *ago = format_ago(c->finished);
+		return xasprintf("Restarting (%d) %s", c->exit_code, ago);
 	}
 	}
 	return xstrdup("Unknown");
@@ -167,7 +174,7 @@ static int list(struct global *g, bool all, bool quiet, bool no_trunc, int last,
 			for (char **p = c->ports_bound; p && *p; p++)
 				strbuf_addf(&pb, "%s%s", p == c->ports_bound ? "" : ", ", *p);
 		_cleanup_free_ char *ports = strbuf_detach(&pb, NULL);
-		_cleanup_free_ char *status = status_of(c);
+		_cleanup_free_ char *status = status_of(&g->en, c);
 		char *row[] = {"ID",	 id,	"Image",   c->image ? c->image : "",
 			       "Command", command, "CreatedAt", ago,
 			       "Status", status, "State",   (char *)container_state_name(c->state),

@@ -9,7 +9,7 @@ int cmd_rm(struct global *g, int argc, char **argv)
 	bool force = false, volumes = false;
 	const struct opt opts[] = {
 		{"force", 'f', OPT_BOOL, &force, NULL, "remove running containers too"},
-		{"volumes", 'v', OPT_BOOL, &volumes, NULL, "accepted (no anonymous volumes yet)"},
+		{"volumes", 'v', OPT_BOOL, &volumes, NULL, "remove the container's anonymous volumes too"},
 	};
 	const struct opt_spec spec = {
 		.usage = "rm [options] CONTAINER [CONTAINER...]",
@@ -26,7 +26,7 @@ int cmd_rm(struct global *g, int argc, char **argv)
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
 		_cleanup_free_ char *id = NULL;
-		if (engine_remove(&g->en, *a, force, &id, &e) < 0) {
+		if (engine_remove(&g->en, *a, force, volumes, &id, &e) < 0) {
 			/* -f on a container that does not exist is no error. */
 			if (force && e.kind == ERR_NOT_FOUND)
 				continue;

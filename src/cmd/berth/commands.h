@@ -54,6 +54,7 @@ int cmd_create(struct global *g, int argc, char **argv);
 int cmd_ps(struct global *g, int argc, char **argv);
 int cmd_port(struct global *g, int argc, char **argv);
 int cmd_network(struct global *g, int argc, char **argv);
+int cmd_volume(struct global *g, int argc, char **argv);
 int cmd_system(struct global *g, int argc, char **argv);
 /* Remove every network no container uses (but the default), saying which. */
 int networks_prune(struct global *g);
@@ -75,6 +76,8 @@ int cmd_logs(struct global *g, int argc, char **argv);
 int cmd_exec(struct global *g, int argc, char **argv);
 int cmd_attach(struct global *g, int argc, char **argv);
 int cmd_container_cleanup(struct global *g, int argc, char **argv);
+int cmd_container_restart_due(struct global *g, int argc, char **argv);
+int cmd_healthcheck(struct global *g, int argc, char **argv);
 
 /* Attached to a container's monitor (conn, process monitor): its output
  * to ours, our stdin to it (with stdin_open), signals passed on

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"container", cmd_container, "manage containers (run, ls, stop, rm...)"},
 	{"create", cmd_create, "create a container (not started yet)"},
 	{"exec", cmd_exec, "run a command in a running container"},
+	{"healthcheck", cmd_healthcheck, "run a container's health check"},
 	{"history", cmd_history, "show the history of an image"},
 	{"image", cmd_image, "manage images (ls, inspect, import, tag, rm, prune, history, mount)"},
 	{"images", cmd_images, "list images"},
@@ -50,6 +51,7 @@ static const struct command commands[] = {
 	{"system", cmd_system, "manage berth (prune)"},
 	{"tag", cmd_tag, "give an image another name"},
 	{"version", cmd_version, "show the version"},
+	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"wait", cmd_wait, "wait for containers to exit, print their exit codes"},
 };
 
@@ -139,6 +141,7 @@ static int dispatch(const struct command *table, size_t n, const char *what, str
 static const struct command container_commands[] = {
 	{"attach", cmd_attach, "attach to a running container"},
 	{"cleanup", cmd_container_cleanup, NULL},
+	{"restart-due", cmd_container_restart_due, NULL},
 	{"create", cmd_create, "create a container"},
 	{"exec", cmd_exec, "run a command in a running container"},
 	{"inspect", cmd_inspect, "show low-level information on containers"},
