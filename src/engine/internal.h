@@ -50,6 +50,11 @@ int engine_volumes_resolve(const struct engine *en, const struct spec_run_opts *
 			   struct err *e);
 void engine_volumes_undo(const struct engine *en, const struct engine_volumes *v);
 void engine_volumes_clear(struct engine_volumes *v);
+/* Before a start: the container's volumes that live elsewhere (a
+ * driver's mount) mounted; after its run: unmounted where no running
+ * container uses them any more. */
+int engine_volumes_mount(const struct engine *en, const struct container *c, struct err *e);
+void engine_volumes_unmount(const struct engine *en, const struct container *c);
 /* Remove the anonymous volumes of a removed container. */
 void engine_volumes_release(const struct engine *en, const struct container *c);
 

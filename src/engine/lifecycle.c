@@ -449,6 +449,8 @@ static int start_locked(const struct engine *en, struct container *c,
 	if (mkdir_p(sp.state_dir, 0700, e) < 0)
 		r = -1;
 	if (r == 0)
+		r = engine_volumes_mount(en, c, e);
+	if (r == 0)
 		r = engine_net_setup(en, c, e);
 	if (r == 0) {
 		_cleanup_free_ char *exitf = xasprintf("%s/exit", sp.state_dir);
@@ -860,6 +862,7 @@ int engine_cleanup(const struct engine *en, const char *id, struct err *e)
 			 * it again): mounts do not pile up in the host's table. */
 			_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, id);
 			(void)snapshot_unmount(fs, NULL);
+			engine_volumes_unmount(en, &c);
 		}
 	}
 	container_clear(&c);

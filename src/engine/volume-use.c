@@ -298,3 +298,17 @@ void engine_volumes_release(const struct engine *en, const struct container *c)
 		if (streq(v[2], "anonymous"))
 			(void)volume_remove(en->root, v[0], NULL);
 }
+
+int engine_volumes_mount(const struct engine *en, const struct container *c, struct err *e)
+{
+	for (char **v = c->volumes; v && v[0] && v[1] && v[2]; v += 3)
+		if (volume_mount(en->root, v[0], e) < 0)
+			return -1;
+	return 0;
+}
+
+void engine_volumes_unmount(const struct engine *en, const struct container *c)
+{
+	for (char **v = c->volumes; v && v[0] && v[1] && v[2]; v += 3)
+		volume_unmount_unused(en->root, v[0], c->id);
+}

@@ -48,3 +48,8 @@ int volume_remove(const char *root, const char *name, struct err *e);
 /* docker's volume object (inspect), JSON text. */
 char *volume_to_json(const struct volume *v);
 bool volume_name_valid(const char *name);
+/* A volume whose data lives elsewhere (the local driver with mount
+ * options, a driver's mount): mounted on _data; no-op for a plain one. */
+int volume_mount(const char *root, const char *name, struct err *e);
+/* Unmounted when no running container but `except` uses it. */
+void volume_unmount_unused(const char *root, const char *name, const char *except);
