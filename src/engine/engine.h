@@ -169,3 +169,170 @@ int engine_healthcheck_run(const struct engine *en, const char *what, bool from_
 			   char **ret_status, struct err *e);
 /* "starting", "healthy", "unhealthy", or NULL (no check, not running). */
 char *engine_health_status(const struct engine *en, const struct container *c);
+
+/* ---- events.c: the event log (`berth events`) ----
+ * <root>/events.log: docker's event objects (Type, Action, Actor {ID,
+ * Attributes}, scope, time, timeNano; status/id/from for containers and
+ * images), one JSON line each, appended by the command that did the thing
+ * with one write(2) on O_APPEND (concurrent writers never interleave);
+ * rotated to events.log.1 past 10 MiB.  Writing never fails a command:
+ * errors are ignored. */
+/* attrs: "key", "value" pairs (NULL: none). */
+void engine_event(const struct engine *en, const char *type, const char *action, const char *id,
+		  char **attrs);
+/* A container's event: its name, image and labels as attributes (extra:
+ * more pairs, may be NULL). */
+void engine_event_container(const struct engine *en, const struct container *c,
+			    const char *action, char **extra);
+/* The same for the container `what` names (loaded; none: nothing). */
+void engine_event_for(const struct engine *en, const char *what, const char *action);
+/* engine_cleanup's: "die" with the exit code (and "destroy" when the run
+ * removed it: --rm). */
+void engine_event_died(const struct engine *en, const struct container *c, bool removed);
+
+/* An event read back; valid during the callback. */
+struct engine_event_rec {
+	const char *type, *action, *id;
+	char **attrs; /* pairs */
+	int64_t time_nano;
+	const char *line; /* the JSON text (not NUL-terminated at the line's end) */
+};
+struct engine_events_opts {
+	int64_t since_ns, until_ns; /* 0: none */
+	bool follow;		    /* wait for more (until *stop, or past until) */
+	char **filters;		    /* "key=value": type, event, container, image,
+				     * volume, network, label; one key: any */
+	volatile sig_atomic_t *stop;
+};
+/* Returns < 0 to fail, > 0 to end the reading, 0 to go on. */
+typedef int (*engine_event_fn)(const struct engine_event_rec *r, void *data);
+int engine_events_read(const struct engine *en, const struct engine_events_opts *o,
+		       engine_event_fn fn, void *data, struct err *e);
+int engine_events_filter_check(char **filters, struct err *e);
+/* --since/--until/until=: RFC 3339, unix seconds[.frac], or a duration
+ * before now ("10m"); nanoseconds since the epoch. */
+int engine_time_parse(const char *s, int64_t now_ns, int64_t *ret_ns, struct err *e);
+
+/* ---- ops.c: pause, unpause, rename, update, top, stats, prune, df ---- */
+/* Freeze / thaw a running container's processes (the runtime's freezer);
+ * the record says paused (ps "Up ... (Paused)", inspect State.Paused). */
+int engine_pause(const struct engine *en, const char *what, struct err *e);
+int engine_unpause(const struct engine *en, const char *what, struct err *e);
+/* A new name: taken (O_EXCL) before the old one is let go.  *ret_old:
+ * the old name (may be NULL). */
+int engine_rename(const struct engine *en, const char *what, const char *name, char **ret_old,
+		  struct err *e);
+
+/* docker update's options, as given (NULL: unchanged). */
+struct engine_update_opts {
+	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *pids_limit;
+	const char *restart;
+};
+/* New limits on the container's cgroup (when it runs) and in its
+ * config.json (the next runs); a new restart policy in its record. */
+int engine_update(const struct engine *en, const char *what, const struct engine_update_opts *o,
+		  struct err *e);
+
+/* docker top: titles and rows of the container's processes; ps_args
+ * NULL: "-ef"'s columns from /proc, else the host's ps with them, its rows
+ * kept for the container's pids. */
+struct engine_top {
+	char **titles;
+	char ***rows; /* n rows, each a strv as long as titles */
+	size_t n;
+};
+int engine_top(const struct engine *en, const char *what, char **ps_args, struct engine_top *ret,
+	       struct err *e);
+void engine_top_clear(struct engine_top *t);
+
+/* One sample of a running container's use. */
+struct engine_stats {
+	char id[CONTAINER_ID_LEN + 1];
+	char *name;
+	bool running;
+	uint64_t cpu_ns;	  /* CPU time used so far */
+	uint64_t sample_ns;	  /* when (monotonic) */
+	uint64_t mem_usage, mem_limit; /* limit: the host's memory when none */
+	uint64_t pids;
+	uint64_t net_rx, net_tx;   /* its network namespace's interfaces but lo */
+	uint64_t blk_read, blk_write; /* its processes' storage I/O */
+};
+int engine_stats(const struct engine *en, const char *what, struct engine_stats *ret,
+		 struct err *e);
+void engine_stats_clear(struct engine_stats *s);
+
+/* container prune: every container not running that matches filters
+ * (label=K[=V], label!=K[=V], until=TIME); *ret_removed: their ids;
+ * *ret_space: the bytes their writable layers held. */
+int engine_prune(const struct engine *en, char **filters, char ***ret_removed,
+		 uint64_t *ret_space, struct err *e);
+
+/* system df: count, active, size and reclaimable bytes of each kind. */
+struct engine_df_row {
+	size_t total, active;
+	uint64_t size, reclaimable;
+};
+struct engine_df {
+	struct engine_df_row images, containers, volumes, cache;
+};
+int engine_df(const struct engine *en, struct engine_df *ret, struct err *e);
+
+/* ---- fsops.c: files in and out of a container (cp, export, diff, commit) ----
+ *
+ * Each holds the container's lock throughout (a cp reading a tar from a
+ * pipe holds it as long as the pipe is open); a stopped container's root
+ * is mounted for the operation and unmounted again.  Running or stopped
+ * alike, what is read or written is the container's root filesystem as the
+ * host sees it (<root>/containers/<id>/fs/merged): volumes and binds,
+ * mounted in the container's own mount namespace, are not part of it.
+ * Paths inside the container are resolved below its root
+ * (RESOLVE_IN_ROOT): no symlink in it leads a copy outside. */
+
+struct engine_cp_opts {
+	/* -a: owners (uid/gid) as in the source; else what the copy creates
+	 * belongs to the caller (root: 0:0, as docker's cp into a container
+	 * gives; out of one, the user at the destination). */
+	bool archive;
+	bool follow_link; /* -L: the source's last symlink followed */
+};
+/* docker cp CONTAINER:PATH HOST_DST, by docker's rules (a file onto a new
+ * name, over a file, or into a directory by its name; a directory to a new
+ * name, or into an existing directory by its name; "DIR/." its content).
+ * host_dst NULL: a tar of PATH to out_fd (cp CONTAINER:PATH -). */
+int engine_cp_from(const struct engine *en, const char *what, const char *path,
+		   const char *host_dst, int out_fd, const struct engine_cp_opts *o,
+		   struct err *e);
+/* docker cp HOST_SRC CONTAINER:PATH, the same rules.  host_src NULL: a tar
+ * (plain, gzip or zstd) read from in_fd to its end, extracted into the
+ * directory PATH, safely (image/layer.h: nothing outside it). */
+int engine_cp_to(const struct engine *en, const char *what, const char *path,
+		 const char *host_src, int in_fd, const struct engine_cp_opts *o, struct err *e);
+/* docker export: the whole root filesystem as a tar to out_fd. */
+int engine_export(const struct engine *en, const char *what, int out_fd, struct err *e);
+
+/* docker diff: from the overlay upper directory, in its walk's order
+ * (names sorted in byte order, a directory before its content): 'D' a
+ * whiteout; 'C' what the image had (a directory holding changes, an
+ * opaque directory that replaced one, a file written); 'A' the rest.  A
+ * root that is a copy (no overlay) is ERR_UNSUPPORTED. */
+struct engine_change {
+	char kind; /* 'A', 'C', 'D' */
+	char *path;
+};
+int engine_diff(const struct engine *en, const char *what, struct engine_change **ret,
+		size_t *ret_n, struct err *e);
+void engine_changes_free(struct engine_change *v, size_t n);
+
+struct engine_commit_opts {
+	const char *reference; /* REPOSITORY[:TAG], NULL: untagged */
+	char **changes;	       /* --change (image.h) */
+	const char *message, *author;
+	bool pause; /* a running container frozen while its files are read */
+};
+/* docker commit: a new image, the container's image plus one layer of its
+ * upper directory (left as it is: the container goes on), the changes
+ * applied to the image's config (not to what `run` gave the container),
+ * one history entry.  *ret_id: the image id (sha256:...).  An external
+ * --runtime's container is not paused. */
+int engine_commit(const struct engine *en, const char *what, const struct engine_commit_opts *o,
+		  char **ret_id, struct err *e);

@@ -84,3 +84,8 @@ const char *engine_cni_dir(const struct engine *en);
 int engine_net_connect(const struct engine *en, struct container *c, struct net_extra *x,
 		       struct err *e);
 void engine_net_disconnect(const struct engine *en, const struct container *c, size_t i);
+
+/* ---- ops.c ---- */
+/* A paused container's processes thawed (a SIGKILL sent to a frozen
+ * cgroup v1 task acts only then); nothing for one that is not paused. */
+void engine_thaw(const struct engine *en, const struct container *c);

@@ -596,6 +596,8 @@ int engine_kill(const struct engine *en, const char *what, int sig, struct err *
 			    what, c.id);
 	else
 		r = signal_init(&c, sig, e);
+	if (r == 0 && sig == SIGKILL)
+		engine_thaw(en, &c);
 	container_clear(&c);
 	return r;
 }
@@ -663,7 +665,8 @@ int engine_stop(const struct engine *en, const char *what, int timeout, struct e
 			timeout = c.stop_timeout >= 0 ? c.stop_timeout : 10;
 		if (c.state == CONTAINER_PAUSED)
 			sig = SIGKILL;
-		if (signal_init(&c, sig, NULL) == 0 && wait_over(&c, timeout * 1000) == 0)
+		if (signal_init(&c, sig, NULL) == 0 && (engine_thaw(en, &c), true) &&
+		    wait_over(&c, timeout * 1000) == 0)
 			(void)signal_init(&c, SIGKILL, NULL);
 		(void)wait_over(&c, -1);
 		r = settle(en, c.id, e);
@@ -850,6 +853,8 @@ int engine_cleanup(const struct engine *en, const char *id, struct err *e)
 	 * the exit.  Still running, or done already: nothing to do. */
 	if (over) {
 		r = engine_runtime_forget(en, &c, e);
+		if (r == 0)
+			engine_volumes_unmount(en, &c);
 		if (r == 0 && c.auto_remove) {
 			r = engine_remove_locked(en, &c, true, e);
 		} else if (r == 0) {
@@ -862,8 +867,8 @@ int engine_cleanup(const struct engine *en, const char *id, struct err *e)
 			 * it again): mounts do not pile up in the host's table. */
 			_cleanup_free_ char *fs = xasprintf("%s/containers/%s/fs", en->root, id);
 			(void)snapshot_unmount(fs, NULL);
-			engine_volumes_unmount(en, &c);
 		}
+		engine_event_died(en, &c, r == 0 && c.auto_remove);
 	}
 	container_clear(&c);
 	close(lk);
@@ -878,6 +883,7 @@ int engine_stop_now(const struct engine *en, const char *id, struct err *e)
 	engine_refresh(en, &c);
 	if (c.state == CONTAINER_RUNNING || c.state == CONTAINER_PAUSED) {
 		(void)signal_init(&c, SIGKILL, NULL);
+		engine_thaw(en, &c);
 		(void)wait_over(&c, -1);
 	}
 	container_clear(&c);

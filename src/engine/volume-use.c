@@ -55,8 +55,9 @@ static bool dir_empty(const char *path)
 
 /* The volume for dst (name NULL: an anonymous one), filled from the
  * image when empty; returns its data directory. */
-static char *use(struct vol_ctx *x, const char *name, const char *dst, bool nocopy,
-		 const char *flag, const char *spec, struct err *e)
+static char *use_with(struct vol_ctx *x, const char *name, const char *dst, bool nocopy,
+		      const char *flag, const char *spec, const struct volume_create_opts *co,
+		      struct err *e)
 {
 	if (name && !volume_name_valid(name)) {
 		err_set(e, ERR_INVALID,
@@ -65,6 +66,11 @@ static char *use(struct vol_ctx *x, const char *name, const char *dst, bool noco
 		return NULL;
 	}
 	struct volume_create_opts o = {.name = name, .anonymous = !name};
+	if (co) {
+		o.driver = co->driver;
+		o.options = co->options;
+		o.labels = co->labels;
+	}
 	struct volume v;
 	bool created = false;
 	if (volume_create(x->en->root, &o, &v, &created, e) < 0)
@@ -74,6 +80,13 @@ static char *use(struct vol_ctx *x, const char *name, const char *dst, bool noco
 	strv_push(&x->out->used, v.name);
 	strv_push(&x->out->used, dst);
 	strv_push(&x->out->used, name ? "named" : "anonymous");
+	/* A volume that lives elsewhere is mounted for the copy-up (and
+	 * left to the start, which mounts it again). */
+	bool elsewhere = volume_elsewhere(&v);
+	if (elsewhere && !nocopy && x->rootfd >= 0 && volume_mount(x->en->root, v.name, e) < 0) {
+		volume_clear(&v);
+		return NULL;
+	}
 	if (!nocopy && x->rootfd >= 0 && dir_empty(v.mountpoint)) {
 		int src = path_open_in_root(x->rootfd, dst, O_RDONLY | O_DIRECTORY);
 		if (src >= 0) {
@@ -95,9 +108,17 @@ static char *use(struct vol_ctx *x, const char *name, const char *dst, bool noco
 			}
 		}
 	}
+	if (elsewhere && !nocopy && x->rootfd >= 0)
+		volume_unmount_unused(x->en->root, v.name, NULL);
 	char *path = xstrdup(v.mountpoint);
 	volume_clear(&v);
 	return path;
+}
+
+static char *use(struct vol_ctx *x, const char *name, const char *dst, bool nocopy,
+		 const char *flag, const char *spec, struct err *e)
+{
+	return use_with(x, name, dst, nocopy, flag, spec, NULL, e);
 }
 
 /* -v SPEC */
@@ -138,9 +159,9 @@ static int one_v(struct vol_ctx *x, const char *spec, struct err *e)
 static int one_mount(struct vol_ctx *x, const char *spec, struct err *e)
 {
 	_cleanup_free_ char *copy = xstrdup(spec);
-	const char *type = "volume", *src = NULL, *dst = NULL;
+	const char *type = "volume", *src = NULL, *dst = NULL, *driver = NULL;
 	bool nocopy = false;
-	_cleanup_strv_ char **keep = NULL;
+	_cleanup_strv_ char **keep = NULL, **vopts = NULL, **vlabels = NULL;
 	char *save = NULL;
 	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
@@ -157,14 +178,13 @@ static int one_mount(struct vol_ctx *x, const char *spec, struct err *e)
 			dst = v;
 		else if (kl == 13 && !strncmp(kv, "volume-nocopy", 13))
 			nocopy = !v || streq(v, "true") || streq(v, "1");
-		else if (kl == 13 && !strncmp(kv, "volume-driver", 13)) {
-			if (v && strcmp(v, "local"))
-				return err_set(e, ERR_NOT_FOUND, "--mount \"%s\": volume driver "
-					       "\"%s\" is not known (local)", spec, v);
-		} else if ((kl == 12 && !strncmp(kv, "volume-label", 12)) ||
-			   (kl == 10 && !strncmp(kv, "volume-opt", 10))) {
-			continue;
-		} else {
+		else if (kl == 13 && !strncmp(kv, "volume-driver", 13) && v)
+			driver = v;
+		else if (kl == 12 && !strncmp(kv, "volume-label", 12) && v)
+			strv_push(&vlabels, v);
+		else if (kl == 10 && !strncmp(kv, "volume-opt", 10) && v)
+			strv_push(&vopts, v);
+		else {
 			strv_push(&keep, kv);
 			if (eq)
 				keep[strv_length(keep) - 1][kl] = '=';
@@ -178,7 +198,9 @@ static int one_mount(struct vol_ctx *x, const char *spec, struct err *e)
 		return err_set(e, ERR_INVALID, "--mount \"%s\": the target must be an absolute path",
 			       spec);
 	_cleanup_free_ char *clean = path_clean(dst);
-	_cleanup_free_ char *data = use(x, src && *src ? src : NULL, clean, nocopy, "--mount", spec, e);
+	struct volume_create_opts co = {.driver = driver, .options = vopts, .labels = vlabels};
+	_cleanup_free_ char *data =
+		use_with(x, src && *src ? src : NULL, clean, nocopy, "--mount", spec, &co, e);
 	if (!data)
 		return -1;
 	struct strbuf b = STRBUF_INIT;

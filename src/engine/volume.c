@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/fs-util.h"
@@ -17,8 +19,12 @@
 #include "base/time-util.h"
 #include "engine/container.h"
 #include "engine/volume.h"
+#include "engine/volume-plugin.h"
 
 #define VOLUME_DOC_MAX (1u << 20)
+
+static int check_driver(const char *driver, char **opts, struct err *e);
+static bool is_mountpoint(const char *path);
 
 bool volume_name_valid(const char *name)
 {
@@ -127,15 +133,12 @@ int volume_create(const char *root, const struct volume_create_opts *o, struct v
 		  bool *ret_created, struct err *e)
 {
 	const char *driver = o->driver && *o->driver ? o->driver : "local";
-	if (strcmp(driver, "local"))
-		return err_set(e, ERR_NOT_FOUND, "volume driver \"%s\" is not known (local)", driver);
 	_cleanup_strv_ char **labels = NULL, **opts = NULL;
 	if (kv_pairs("--label", o->labels, &labels, e) < 0 ||
 	    kv_pairs("--opt", o->options, &opts, e) < 0)
 		return -1;
-	if (opts)
-		return err_set(e, ERR_UNSUPPORTED, "volume driver local: option \"%s\" is not "
-			       "supported yet", opts[0]);
+	if (check_driver(driver, opts, e) < 0)
+		return -1;
 	_cleanup_free_ char *name = o->name ? xstrdup(o->name) : random_name();
 	if (!volume_name_valid(name))
 		return err_set(e, ERR_INVALID,
@@ -162,6 +165,8 @@ int volume_create(const char *root, const struct volume_create_opts *o, struct v
 	}
 	_cleanup_free_ char *data = xasprintf("%s/_data", dir);
 	int r = mkdir(data, 0755) < 0 ? err_sys(e, errno, "volume %s", name) : 0;
+	if (r == 0 && !streq(driver, "local") && !streq(driver, "sshfs"))
+		r = plugin_create(driver, name, opts, e);
 	char now[RFC3339_MAX];
 	time_now_rfc3339(now);
 	if (r == 0) {
@@ -254,6 +259,18 @@ int volume_remove(const char *root, const char *name, struct err *e)
 	}
 	_cleanup_free_ char *dir = vol_dir(root, name);
 	_cleanup_free_ char *top = xasprintf("%s/volumes", root);
+	/* Mounted (a remote one no container runs with): unmounted first,
+	 * never removed through (rm_rf_at stays on its device anyway). */
+	_cleanup_free_ char *data = xasprintf("%s/_data", dir);
+	if (is_mountpoint(data) && umount2(data, 0) < 0 && umount2(data, MNT_DETACH) < 0)
+		return err_sys(e, errno, "remove %s: unmount", name);
+	if (volume_load(root, name, &v, NULL) == 0) {
+		if (!streq(v.driver, "local") && !streq(v.driver, "sshfs") && plugin_remove(&v, e) < 0) {
+			volume_clear(&v);
+			return -1;
+		}
+		volume_clear(&v);
+	}
 	/* The record first: a half-removed volume is no volume. */
 	_cleanup_free_ char *rec = xasprintf("%s/volume.json", dir);
 	if (unlink(rec) < 0 && errno != ENOENT)
@@ -280,17 +297,195 @@ char *volume_to_json(const struct volume *v)
 	return text;
 }
 
+/* ---- volumes that live elsewhere ---- */
+
+bool volume_elsewhere(const struct volume *v)
+{
+	return !streq(v->driver, "local") || (v->options && v->options[0]);
+}
+
+static const char *opt_get(char **kv, const char *k)
+{
+	for (char **p = kv; p && p[0] && p[1]; p += 2)
+		if (streq(p[0], k))
+			return p[1];
+	return NULL;
+}
+
+/* A driver and its options, checked at create: an error names the bad
+ * one before anything is made. */
+static int check_driver(const char *driver, char **opts, struct err *e)
+{
+	if (streq(driver, "local")) {
+		for (char **p = opts; p && p[0]; p += 2)
+			if (!streq(p[0], "type") && !streq(p[0], "o") && !streq(p[0], "device"))
+				return err_set(e, ERR_INVALID, "volume driver local: unknown option "
+					       "\"%s\" (type, o, device)", p[0]);
+		const char *type = opt_get(opts, "type"), *dev = opt_get(opts, "device");
+		if (opts && !type)
+			return err_set(e, ERR_INVALID, "volume driver local: --opt type= is needed "
+				       "with other options");
+		if (type && !dev && !streq(type, "tmpfs"))
+			return err_set(e, ERR_INVALID, "volume driver local: --opt device= is needed "
+				       "for type %s", type);
+		return 0;
+	}
+	if (streq(driver, "sshfs")) {
+		for (char **p = opts; p && p[0]; p += 2)
+			if (!streq(p[0], "remote") && !streq(p[0], "identityfile") &&
+			    !streq(p[0], "port") && !streq(p[0], "o"))
+				return err_set(e, ERR_INVALID, "volume driver sshfs: unknown option "
+					       "\"%s\" (remote, identityfile, port, o)", p[0]);
+		const char *remote = opt_get(opts, "remote");
+		if (!remote || !strchr(remote, ':'))
+			return err_set(e, ERR_INVALID, "volume driver sshfs: --opt remote=USER@HOST:PATH "
+				       "is needed");
+		return 0;
+	}
+	if (plugin_exists(driver))
+		return 0;
+	return err_set(e, ERR_NOT_FOUND, "volume driver \"%s\" is not known (local, sshfs, or a "
+		       "plugin's socket in /run/docker/plugins)", driver);
+}
+
+static bool is_mountpoint(const char *path)
+{
+	struct statx a, b;
+	_cleanup_free_ char *parent = xasprintf("%s/..", path);
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0 ||
+	    statx(AT_FDCWD, parent, 0, STATX_MNT_ID, &b) < 0)
+		return false;
+	return a.stx_mnt_id != b.stx_mnt_id;
+}
+
+/* "o=ro,nosuid,size=10m": flags and the rest as data. */
+static unsigned long mount_flags(const char *o, char **ret_data)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} known[] = {{"ro", MS_RDONLY},	    {"nosuid", MS_NOSUID}, {"nodev", MS_NODEV},
+		     {"noexec", MS_NOEXEC}, {"bind", MS_BIND},	   {"rbind", MS_BIND | MS_REC},
+		     {"sync", MS_SYNCHRONOUS}, {"noatime", MS_NOATIME}};
+	unsigned long flags = 0;
+	struct strbuf data = STRBUF_INIT;
+	_cleanup_free_ char *copy = xstrdup(o ? o : "");
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		bool hit = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (streq(t, known[i].name)) {
+				flags |= known[i].flag;
+				hit = true;
+			}
+		if (!hit && !streq(t, "rw") && !streq(t, "defaults"))
+			strbuf_addf(&data, "%s%s", data.len ? "," : "", t);
+	}
+	*ret_data = strbuf_detach(&data, NULL);
+	return flags;
+}
+
+static int run_wait(char **argv, struct err *e)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_sys(e, errno, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return err_set(e, ERR_IO, "%s failed (status %d)", argv[0],
+			       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
+static int mount_sshfs(const struct volume *v, struct err *e)
+{
+	const char *remote = opt_get(v->options, "remote");
+	const char *key = opt_get(v->options, "identityfile");
+	const char *port = opt_get(v->options, "port");
+	const char *more = opt_get(v->options, "o");
+	struct strbuf o = STRBUF_INIT;
+	strbuf_addstr(&o, "allow_other,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,"
+			  "BatchMode=yes,ServerAliveInterval=15,reconnect");
+	if (key)
+		strbuf_addf(&o, ",IdentityFile=%s", key);
+	if (port)
+		strbuf_addf(&o, ",port=%s", port);
+	if (more)
+		strbuf_addf(&o, ",%s", more);
+	char *argv[] = {(char *)"sshfs", (char *)remote, v->mountpoint, (char *)"-o", o.buf, NULL};
+	int r = run_wait(argv, e);
+	strbuf_release(&o);
+	return r < 0 ? err_wrap(e, "volume %s: sshfs %s", v->name, remote) : 0;
+}
+
 int volume_mount(const char *root, const char *name, struct err *e)
 {
-	(void)root;
-	(void)name;
-	(void)e;
-	return 0;
+	struct volume v;
+	if (volume_load(root, name, &v, e) < 0)
+		return -1;
+	int r = 0;
+	bool elsewhere = volume_elsewhere(&v);
+	if (elsewhere && !is_mountpoint(v.mountpoint)) {
+		if (streq(v.driver, "local")) {
+			const char *type = opt_get(v.options, "type");
+			const char *dev = opt_get(v.options, "device");
+			_cleanup_free_ char *data = NULL;
+			unsigned long flags = mount_flags(opt_get(v.options, "o"), &data);
+			if (mount(dev ? dev : type, v.mountpoint, streq(type, "none") ? NULL : type,
+				  flags, *data ? data : NULL) < 0)
+				r = err_sys(e, errno, "volume %s: mount %s (%s)", name,
+					    dev ? dev : type, type);
+		} else if (streq(v.driver, "sshfs")) {
+			r = mount_sshfs(&v, e);
+		} else {
+			r = plugin_mount(&v, e);
+		}
+	}
+	volume_clear(&v);
+	return r;
+}
+
+static bool used_running(const char *root, const char *name, const char *except)
+{
+	struct container *l;
+	size_t n;
+	if (container_list(root, &l, &n, NULL) < 0)
+		return true;
+	bool used = false;
+	for (size_t i = 0; i < n && !used; i++) {
+		if ((except && streq(l[i].id, except)) ||
+		    (l[i].state != CONTAINER_RUNNING && l[i].state != CONTAINER_PAUSED))
+			continue;
+		for (char **v = l[i].volumes; v && v[0] && v[1] && v[2]; v += 3)
+			used = used || streq(v[0], name);
+	}
+	container_list_free(l, n);
+	return used;
 }
 
 void volume_unmount_unused(const char *root, const char *name, const char *except)
 {
-	(void)root;
-	(void)name;
-	(void)except;
+	struct volume v;
+	if (volume_load(root, name, &v, NULL) < 0)
+		return;
+	bool elsewhere = volume_elsewhere(&v);
+	if (elsewhere && is_mountpoint(v.mountpoint) && !used_running(root, name, except)) {
+		if (umount2(v.mountpoint, 0) < 0)
+			(void)umount2(v.mountpoint, MNT_DETACH);
+		if (!streq(v.driver, "local") && !streq(v.driver, "sshfs"))
+			plugin_unmount(&v);
+	}
+	volume_clear(&v);
 }

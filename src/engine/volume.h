@@ -48,6 +48,9 @@ int volume_remove(const char *root, const char *name, struct err *e);
 /* docker's volume object (inspect), JSON text. */
 char *volume_to_json(const struct volume *v);
 bool volume_name_valid(const char *name);
+/* Whether its data lives elsewhere: mounted while used (a driver other
+ * than local, or local with mount options). */
+bool volume_elsewhere(const struct volume *v);
 /* A volume whose data lives elsewhere (the local driver with mount
  * options, a driver's mount): mounted on _data; no-op for a plain one. */
 int volume_mount(const char *root, const char *name, struct err *e);

@@ -50,6 +50,7 @@
 /* ---- the output stream: tar -> sha256 -> gzip -> blob ---- */
 
 struct tar_out {
+	int fd; /* >= 0: a plain tar written to fd (no hash, no gzip, no blob) */
 	struct store_blob_writer *w;
 	struct digest_ctx *dig;
 	z_stream z;
@@ -83,6 +84,15 @@ static int out_flush(struct tar_out *t, struct err *e)
 {
 	if (!t->in_len)
 		return 0;
+	if (t->fd >= 0) {
+		size_t len = t->in_len;
+		t->in_len = 0;
+		t->size += len;
+		int r = write_all(t->fd, t->in, len);
+		if (r < 0)
+			return err_sys(e, r, "write the tar");
+		return 0;
+	}
 	digest_update(t->dig, t->in, t->in_len);
 	t->size += t->in_len;
 	t->z.next_in = t->in;
@@ -482,12 +492,23 @@ static int xt_names(const struct xattr_target *x, char **ret_buf, char ***ret, c
 	return 0;
 }
 
+/* How a walk treats what it reads. */
+enum walk_flags {
+	/* An overlay upper directory: whiteouts, opaque directories, overlay
+	 * state refused, one file system, no ".wh." names. */
+	WALK_OVERLAY = 1 << 0,
+	/* The directory is left as it is (no overlay xattr removed, no
+	 * socket unlinked): layer_commit_copy, tar_write_tree. */
+	WALK_READONLY = 1 << 1,
+};
+
 /* Read an entry's xattrs: those a layer carries go to *carry (may be NULL:
- * none wanted), sorted by name; overlay's own are removed from the entry,
- * but for the opaque marker (*opaque: its value is "y").  Overlay state
- * that the upper directory cannot stand for alone is refused. */
+ * none wanted), sorted by name; overlay's own are removed from the entry
+ * (unless WALK_READONLY), but for the opaque marker (*opaque: its value is
+ * "y").  With WALK_OVERLAY, overlay state that the upper directory cannot
+ * stand for alone is refused; without, overlay's xattrs are skipped. */
 static int scan_xattrs(const struct xattr_target *x, const char *disp, struct xattr_list *carry,
-		       bool *opaque, struct err *e)
+		       bool *opaque, unsigned flags, struct err *e)
 {
 	if (opaque)
 		*opaque = false;
@@ -501,6 +522,8 @@ static int scan_xattrs(const struct xattr_target *x, const char *disp, struct xa
 					  ? name + strlen("trusted.overlay.")
 				  : startswith(name, "user.overlay.") ? name + strlen("user.overlay.")
 								      : NULL;
+		if (ovl && !(flags & WALK_OVERLAY))
+			continue;
 		if (ovl) {
 			if (streq(ovl, "redirect"))
 				return err_set(e, ERR_UNSUPPORTED,
@@ -521,6 +544,8 @@ static int scan_xattrs(const struct xattr_target *x, const char *disp, struct xa
 					*opaque = true;
 				continue;
 			}
+			if (flags & WALK_READONLY)
+				continue;
 			if (xt_remove(x, name) < 0 && errno != ENODATA)
 				return err_sys(e, errno, "\"%.200s\": remove xattr \"%s\"", disp, name);
 			continue;
@@ -616,8 +641,13 @@ static void link_map_free(struct link_map *m)
 struct walk {
 	int rootfd;
 	dev_t dev;
+	unsigned flags; /* enum walk_flags */
 	struct tar_out out;
-	struct strbuf path; /* the entry's (or directory's, ending in '/') relative path */
+	/* The entry's (or directory's, ending in '/') name in the tar: its path
+	 * relative to rootfd after the first prefix_len bytes (tar_write_tree's
+	 * tar_name and its '/'). */
+	struct strbuf path;
+	size_t prefix_len;
 	struct link_map links;
 };
 
@@ -710,7 +740,7 @@ static int entry_file(struct walk *w, int dfd, const char *name, const struct st
 		return err_set(e, ERR_CONFLICT, "\"%.200s\": changed while committed", rel);
 	_cleanup_(xattr_list_clear) struct xattr_list xl = {0};
 	struct xattr_target x = {.fd = fd};
-	if (scan_xattrs(&x, rel, &xl, NULL, e) < 0)
+	if (scan_xattrs(&x, rel, &xl, NULL, w->flags, e) < 0)
 		return -1;
 	tar_entry_from_stat(&h, &fst);
 	h.type = '0';
@@ -731,9 +761,10 @@ static int entry_other(struct walk *w, int dfd, const char *name, const struct s
 	const char *rel = w->path.buf;
 	struct xattr_target x = {.fd = -1, .path = xasprintf("/proc/self/fd/%d/%s", dfd, name)};
 	_cleanup_free_ char *xpath = x.path;
-	bool whiteout = S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+	bool whiteout = (w->flags & WALK_OVERLAY) && S_ISCHR(st->st_mode) &&
+			st->st_rdev == makedev(0, 0);
 	_cleanup_(xattr_list_clear) struct xattr_list xl = {0};
-	if (scan_xattrs(&x, rel, whiteout ? NULL : &xl, NULL, e) < 0)
+	if (scan_xattrs(&x, rel, whiteout ? NULL : &xl, NULL, w->flags, e) < 0)
 		return -1;
 	struct tar_entry h = {.name = rel, .xattrs = &xl};
 	tar_entry_from_stat(&h, st);
@@ -792,7 +823,7 @@ static int entry_dir(struct walk *w, int *pdfd, const char *name, const struct s
 	_cleanup_(xattr_list_clear) struct xattr_list xl = {0};
 	struct xattr_target x = {.fd = cfd};
 	bool opaque;
-	if (scan_xattrs(&x, rel, &xl, &opaque, e) < 0)
+	if (scan_xattrs(&x, rel, &xl, &opaque, w->flags, e) < 0)
 		return -1;
 	strbuf_addch(&w->path, '/');
 	struct tar_entry h = {.name = w->path.buf, .type = '5', .xattrs = &xl};
@@ -817,10 +848,11 @@ static int entry_dir(struct walk *w, int *pdfd, const char *name, const struct s
  * root, checking that it is the one walked (dst). */
 static int reopen_dir(struct walk *w, const struct stat *dst, struct err *e)
 {
-	const char *rel = w->path.len ? w->path.buf : ".";
-	int fd = path_openat2(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
-			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-				      RESOLVE_NO_XDEV);
+	const char *rel = w->path.len > w->prefix_len ? w->path.buf + w->prefix_len : ".";
+	uint64_t resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	if (w->flags & WALK_OVERLAY)
+		resolve |= RESOLVE_NO_XDEV;
+	int fd = path_openat2(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, resolve);
 	if (fd < 0)
 		return err_sys(e, -fd, "\"%.200s\": open again", rel);
 	struct stat st;
@@ -862,12 +894,13 @@ static int walk_dir(struct walk *w, int dfd_in, const struct stat *dst, unsigned
 			r = err_sys(e, errno, "\"%.200s\": stat", rel);
 			break;
 		}
-		if (st.st_dev != w->dev) {
+		if ((w->flags & WALK_OVERLAY) && st.st_dev != w->dev) {
 			r = err_set(e, ERR_INVALID,
 				    "\"%.200s\": on another file system (a mount left inside?)", rel);
 			break;
 		}
-		if (startswith(name, WHITEOUT_PREFIX) && !S_ISSOCK(st.st_mode)) {
+		if ((w->flags & WALK_OVERLAY) && startswith(name, WHITEOUT_PREFIX) &&
+		    !S_ISSOCK(st.st_mode)) {
 			r = err_set(e, ERR_UNSUPPORTED,
 				    "\"%.200s\": names starting with \"" WHITEOUT_PREFIX
 				    "\" mean whiteouts in an image layer",
@@ -881,7 +914,8 @@ static int walk_dir(struct walk *w, int dfd_in, const struct stat *dst, unsigned
 		} else if (S_ISSOCK(st.st_mode)) {
 			/* Not in a tar (docker leaves them out too): not in the
 			 * layer either, which must match its tar. */
-			if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			if (!(w->flags & WALK_READONLY) && unlinkat(dfd, name, 0) < 0 &&
+			    errno != ENOENT)
 				r = err_sys(e, errno, "\"%.200s\": remove socket", rel);
 		} else {
 			r = entry_other(w, dfd, name, &st, e);
@@ -900,7 +934,7 @@ static int commit_walk(struct walk *w, int rootfd, const struct stat *rst, struc
 	 * overlay xattrs go, and an opaque root becomes ".wh..wh..opq". */
 	struct xattr_target x = {.fd = rootfd};
 	bool opaque;
-	if (scan_xattrs(&x, ".", NULL, &opaque, e) < 0)
+	if (scan_xattrs(&x, ".", NULL, &opaque, w->flags, e) < 0)
 		return -1;
 	if (opaque) {
 		struct tar_entry o = {.name = WHITEOUT_OPAQUE, .type = '0'};
@@ -953,7 +987,8 @@ static int same_mount(struct store *s, int rootfd, struct err *e)
 	return 0;
 }
 
-static int commit_run(struct store *s, const char *upper, struct layer_commit *ret, struct err *e)
+static int commit_run(struct store *s, const char *upper, bool keep, struct layer_commit *ret,
+		      struct err *e)
 {
 	_cleanup_close_ int rootfd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0)
@@ -961,14 +996,15 @@ static int commit_run(struct store *s, const char *upper, struct layer_commit *r
 	struct stat rst;
 	if (fstat(rootfd, &rst) < 0)
 		return err_sys(e, errno, "stat");
-	if (same_mount(s, rootfd, e) < 0)
+	if (!keep && same_mount(s, rootfd, e) < 0)
 		return -1;
 
 	struct walk w = {
 		.rootfd = rootfd,
 		.dev = rst.st_dev,
+		.flags = WALK_OVERLAY | (keep ? WALK_READONLY : 0),
 		.path = STRBUF_INIT,
-		.out = {.dig = digest_new()},
+		.out = {.fd = -1, .dig = digest_new()},
 	};
 	_cleanup_free_ char *diff_id = NULL, *blob = NULL;
 	uint64_t blob_size = 0;
@@ -994,7 +1030,14 @@ static int commit_run(struct store *s, const char *upper, struct layer_commit *r
 	r = store_blob_writer_commit(TAKE_PTR(w.out.w), NULL, -1, &blob, e);
 	if (r < 0)
 		goto out;
-	r = store_layer_adopt(s, AT_FDCWD, upper, diff_id, w.out.size, e);
+	if (keep) {
+		/* The directory stays: the layer is unpacked from the blob just
+		 * written (the same tar, so the same diff_id). */
+		_cleanup_close_ int bfd = store_blob_open(s, blob, e);
+		r = bfd < 0 ? -1 : store_layer_put(s, bfd, diff_id, NULL, NULL, e);
+	} else {
+		r = store_layer_adopt(s, AT_FDCWD, upper, diff_id, w.out.size, e);
+	}
 	if (r < 0)
 		goto out;
 	*ret = (struct layer_commit){
@@ -1016,7 +1059,96 @@ int layer_commit(struct store *s, const char *upper, struct layer_commit *ret, s
 	if (!upper || upper[0] != '/')
 		return err_set(e, ERR_INVALID, "commit \"%s\": not an absolute path",
 			       upper ? upper : "");
-	if (commit_run(s, upper, ret, e) < 0)
+	if (commit_run(s, upper, false, ret, e) < 0)
 		return err_wrap(e, "commit \"%s\"", upper);
 	return 0;
+}
+
+int layer_commit_copy(struct store *s, const char *upper, struct layer_commit *ret,
+		      struct err *e)
+{
+	*ret = (struct layer_commit){0};
+	if (!upper || upper[0] != '/')
+		return err_set(e, ERR_INVALID, "commit \"%s\": not an absolute path",
+			       upper ? upper : "");
+	if (commit_run(s, upper, true, ret, e) < 0)
+		return err_wrap(e, "commit \"%s\"", upper);
+	return 0;
+}
+
+/* ---- plain tars ---- */
+
+static int tar_write_run(struct walk *w, int dirfd, const char *name, const char *tar_name,
+			 struct err *e)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(e, errno, "stat");
+	if (!tar_name && !S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INVALID, "not a directory");
+	if (S_ISSOCK(st.st_mode))
+		return err_set(e, ERR_UNSUPPORTED, "a socket cannot be copied");
+	if (tar_name)
+		strbuf_addstr(&w->path, tar_name);
+	if (S_ISDIR(st.st_mode)) {
+		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return err_sys(e, errno, "open");
+		w->rootfd = fd;
+		w->dev = st.st_dev;
+		struct stat dst;
+		if (fstat(fd, &dst) < 0)
+			return err_sys(e, errno, "stat");
+		if (!same_inode(&dst, &st))
+			return err_set(e, ERR_CONFLICT, "changed while read");
+		if (tar_name) {
+			/* The directory's own entry (entry_dir walks it too,
+			 * from a descriptor of the parent it closes: the root's
+			 * one stays open here for reopen_dir). */
+			_cleanup_(xattr_list_clear) struct xattr_list xl = {0};
+			struct xattr_target x = {.fd = fd};
+			if (scan_xattrs(&x, tar_name, &xl, NULL, w->flags, e) < 0)
+				return -1;
+			strbuf_addch(&w->path, '/');
+			struct tar_entry h = {.name = w->path.buf, .type = '5', .xattrs = &xl};
+			tar_entry_from_stat(&h, &dst);
+			if (tar_header(&w->out, &h, e) < 0)
+				return -1;
+			w->prefix_len = w->path.len;
+		}
+		int cfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			return err_sys(e, errno, "open");
+		if (walk_dir(w, cfd, &dst, 0, e) < 0)
+			return -1;
+	} else if (S_ISREG(st.st_mode)) {
+		if (entry_file(w, dirfd, name, &st, e) < 0)
+			return -1;
+	} else if (entry_other(w, dirfd, name, &st, e) < 0) {
+		return -1;
+	}
+	if (out_zeros(&w->out, 2 * TAR_BLOCK, e) < 0)
+		return -1;
+	return out_flush(&w->out, e);
+}
+
+int tar_write_tree(int dirfd, const char *name, const char *tar_name, int out_fd,
+		   struct err *e)
+{
+	if (tar_name && (!*tar_name || strchr(tar_name, '/') || streq(tar_name, ".") ||
+			 streq(tar_name, "..")))
+		return err_set(e, ERR_INVALID, "tar: bad name \"%s\"", tar_name);
+	struct walk w = {
+		.rootfd = -1,
+		.flags = WALK_READONLY,
+		.path = STRBUF_INIT,
+		.out = {.fd = out_fd, .in = xmalloc(COMMIT_BUF_SIZE)},
+	};
+	int r = tar_write_run(&w, dirfd, name, tar_name, e);
+	if (w.rootfd >= 0)
+		close(w.rootfd);
+	out_done(&w.out);
+	strbuf_release(&w.path);
+	link_map_free(&w.links);
+	return r;
 }

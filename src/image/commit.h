@@ -73,4 +73,32 @@ struct layer_commit {
  * ret is zeroed first and filled on success; layer_commit_clear() frees
  * it either way. */
 int layer_commit(struct store *s, const char *upper, struct layer_commit *ret, struct err *e);
+/* layer_commit, leaving `upper` as it is (`berth commit` of a container
+ * that goes on: its overlay may even be mounted, then its writers should
+ * be paused): the same tar and blob, and the layer unpacked into the store
+ * from that blob (store_layer_put) instead of moving the directory; no
+ * xattr is removed, no socket unlinked, and `upper` may be on any mount.
+ * Slower (the files are written twice). */
+int layer_commit_copy(struct store *s, const char *upper, struct layer_commit *ret,
+		      struct err *e);
 void layer_commit_clear(struct layer_commit *c);
+
+/* A plain tar (the same writer: ustar + pax, sorted, hard links, xattrs
+ * security.capability and user.*, sockets left out) of the object `name`
+ * below dirfd ("." for dirfd itself), written to out_fd and ended with the
+ * two zero blocks: `berth cp` and `berth export`.  `name` is not followed
+ * (a symlink is written as one); the walk below it goes through no
+ * symlink and no ".." (each directory opened with O_NOFOLLOW, reopened
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so a tree that a container
+ * writes to cannot lead it elsewhere.  Nothing is changed, no overlay
+ * convention applies (a 0/0 character device is a device; overlay's
+ * xattrs are left out), mounts below are crossed.
+ *
+ * The object's entry is named tar_name (one component), a directory's
+ * content "tar_name/...".  tar_name NULL: a directory's content only,
+ * without an entry of its own ("a", "a/b", ...; docker export's names).
+ * Fails with ERR_INVALID for a bad tar_name or (tar_name NULL) a
+ * non-directory, ERR_UNSUPPORTED for a socket, ERR_CONFLICT when a file
+ * is replaced while read. */
+int tar_write_tree(int dirfd, const char *name, const char *tar_name, int out_fd,
+		   struct err *e);

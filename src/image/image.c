@@ -400,6 +400,177 @@ int image_import(struct store *s, int fd, const struct image_import_opts *o, cha
 	return 0;
 }
 
+/* ---- commit ---- */
+
+int image_changes_check(char **changes, struct err *e)
+{
+	_cleanup_json_ json_t *probe = json_object();
+	for (char **ch = changes; ch && *ch; ch++)
+		if (apply_change(probe, *ch, e) < 0)
+			return err_wrap(e, "--change");
+	return 0;
+}
+
+/* The docker media types of a manifest's layers, as OCI ones (the new
+ * manifest is an OCI one). */
+static const char *oci_layer_media(const char *m)
+{
+	if (m && streq(m, MEDIA_DOCKER_LAYER))
+		return MEDIA_OCI_LAYER_GZIP;
+	if (m && streq(m, "application/vnd.docker.image.rootfs.diff.tar"))
+		return MEDIA_OCI_LAYER;
+	return m;
+}
+
+static int read_doc(struct store *s, const char *digest, const char *what, json_t **ret,
+		    struct err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (store_blob_read(s, digest, STORE_DOC_MAX, &buf, &len, e) < 0 ||
+	    json_parse_buffer(buf, len, what, ret, e) < 0)
+		return -1;
+	if (!json_is_object(*ret)) {
+		json_decref(*ret);
+		*ret = NULL;
+		return err_set(e, ERR_INVALID, "%s %s: not an object", what, digest);
+	}
+	return 0;
+}
+
+static int commit_image(struct store *s, const struct image_commit_opts *o, char **ret_id,
+			struct err *e)
+{
+	_cleanup_free_ char *name = NULL;
+	if (o->reference) {
+		struct image_ref ref;
+		if (image_ref_parse(o->reference, &ref, e) < 0)
+			return -1;
+		if (ref.digest) {
+			image_ref_clear(&ref);
+			return err_set(e, ERR_INVALID, "\"%s\": a digest cannot be a tag",
+				       o->reference);
+		}
+		name = image_ref_string(&ref);
+		image_ref_clear(&ref);
+	}
+	if (image_changes_check(o->changes, e) < 0)
+		return -1;
+	/* The parent: its manifest and config, as they are in the store. */
+	struct store_index idx;
+	if (store_index_load(s, &idx, e) < 0)
+		return -1;
+	long pi = store_find(&idx, o->parent, e);
+	_cleanup_free_ char *parent_man = NULL;
+	_cleanup_strv_ char **layers = NULL;
+	if (pi >= 0) {
+		if (idx.images[pi].manifest_digest)
+			parent_man = xstrdup(idx.images[pi].manifest_digest);
+		layers = strv_dup(idx.images[pi].layers);
+	}
+	store_index_clear(&idx);
+	if (pi < 0)
+		return err_wrap(e, "image %s", o->parent);
+	if (!parent_man)
+		return err_set(e, ERR_INVALID, "image %s has no manifest", o->parent);
+	_cleanup_json_ json_t *pman = NULL, *cfg = NULL;
+	if (read_doc(s, parent_man, "manifest", &pman, e) < 0 ||
+	    read_doc(s, o->parent, "image config", &cfg, e) < 0)
+		return -1;
+	json_t *players = json_object_get(pman, "layers");
+	if (!json_is_array(players))
+		return err_set(e, ERR_INVALID, "manifest %s: no layers", parent_man);
+
+	char now[RFC3339_MAX];
+	time_now_rfc3339(now);
+	json_object_set_new(cfg, "created", json_string(now));
+	if (o->author && *o->author)
+		json_object_set_new(cfg, "author", json_string(o->author));
+	else
+		json_object_del(cfg, "author");
+	for (char **ch = o->changes; ch && *ch; ch++)
+		if (apply_change(cfg, *ch, e) < 0)
+			return err_wrap(e, "--change");
+	json_t *rootfs = obj_child(cfg, "rootfs");
+	json_object_set_new(rootfs, "type", json_string("layers"));
+	json_t *ids = json_object_get(rootfs, "diff_ids");
+	if (!json_is_array(ids)) {
+		ids = json_array();
+		json_object_set_new(rootfs, "diff_ids", ids);
+	}
+	json_array_append_new(ids, json_string(o->diff_id));
+	json_t *hist = json_object_get(cfg, "history");
+	if (!json_is_array(hist)) {
+		hist = json_array();
+		json_object_set_new(cfg, "history", hist);
+	}
+	json_t *h = json_object();
+	json_object_set_new(h, "created", json_string(now));
+	if (o->author && *o->author)
+		json_object_set_new(h, "author", json_string(o->author));
+	json_object_set_new(h, "created_by", json_string(o->created_by ? o->created_by : ""));
+	if (o->message && *o->message)
+		json_object_set_new(h, "comment", json_string(o->message));
+	json_array_append_new(hist, h);
+	_cleanup_free_ char *cfg_text = json_dump_string(cfg, false);
+	_cleanup_free_ char *cfg_digest = NULL;
+	if (store_blob_put_buf(s, cfg_text, strlen(cfg_text), NULL, &cfg_digest, e) < 0)
+		return -1;
+
+	_cleanup_json_ json_t *man = json_object();
+	json_object_set_new(man, "schemaVersion", json_integer(2));
+	json_object_set_new(man, "mediaType", json_string(MEDIA_OCI_MANIFEST));
+	json_object_set_new(man, "config",
+			    descriptor(MEDIA_OCI_CONFIG, cfg_digest, strlen(cfg_text)));
+	json_t *ml = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(players, i, it)
+	{
+		json_t *d = json_deep_copy(it);
+		const char *m = json_string_value(json_object_get(d, "mediaType"));
+		const char *om = oci_layer_media(m);
+		if (om && om != m)
+			json_object_set_new(d, "mediaType", json_string(om));
+		json_array_append_new(ml, d);
+	}
+	json_array_append_new(ml, descriptor(MEDIA_OCI_LAYER_GZIP, o->blob, o->blob_size));
+	json_object_set_new(man, "layers", ml);
+	_cleanup_free_ char *man_text = json_dump_string(man, false);
+	_cleanup_free_ char *man_digest = NULL;
+	if (store_blob_put_buf(s, man_text, strlen(man_text), NULL, &man_digest, e) < 0)
+		return -1;
+
+	strv_push(&layers, o->diff_id);
+	uint64_t size = 0;
+	for (char **l = layers; *l; l++)
+		size += store_layer_size(s, *l);
+	char *none[] = {NULL};
+	struct store_image im = {
+		.id = cfg_digest,
+		.manifest_digest = man_digest,
+		.created = now,
+		.added = now,
+		.names = none,
+		.repo_digests = none,
+		.layers = layers,
+		.size = size,
+	};
+	struct add_image a = {.im = &im, .name = name};
+	if (store_index_edit(s, add_image_fn, &a, e) < 0)
+		return -1;
+	*ret_id = TAKE_PTR(cfg_digest);
+	return 0;
+}
+
+int image_commit(struct store *s, const struct image_commit_opts *o, char **ret_id,
+		 struct err *e)
+{
+	if (commit_image(s, o, ret_id, e) < 0)
+		return err_wrap(e, "commit");
+	return 0;
+}
+
 /* ---- tag ---- */
 
 struct tag_args {

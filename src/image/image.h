@@ -31,6 +31,29 @@ struct image_import_opts {
 int image_import(struct store *s, int fd, const struct image_import_opts *o, char **ret_id,
 		 struct err *e);
 
+/* Whether every --change instruction is one image_import and
+ * image_commit apply (ERR_INVALID / ERR_UNSUPPORTED naming it, else 0):
+ * for callers that check before their work. */
+int image_changes_check(char **changes, struct err *e);
+
+struct image_commit_opts {
+	const char *parent;    /* the image (id) the new layer goes on */
+	const char *diff_id;   /* the new layer (layer_commit*), in the store */
+	const char *blob;      /* its gzip blob (MEDIA_OCI_LAYER_GZIP) */
+	uint64_t blob_size;
+	const char *reference; /* REPOSITORY[:TAG], or NULL: untagged */
+	char **changes;	       /* --change, applied to the parent's config */
+	const char *message;   /* the history entry's comment */
+	const char *author;    /* config.author and the history entry's */
+	const char *created_by; /* the history entry's created_by */
+};
+/* docker commit's image: the parent's config (its changes applied,
+ * created now, author set), its layers plus the new one, one history
+ * entry more; an OCI manifest (the parent's docker layer media types made
+ * OCI ones).  Registered under reference.  *ret_id: its id. */
+int image_commit(struct store *s, const struct image_commit_opts *o, char **ret_id,
+		 struct err *e);
+
 /* Add im to the index (or find it there by id) and give it `name` (a
  * full reference, or NULL), taken from any image that had it; its repo
  * digests are merged.  For pull and load, once every blob and layer of

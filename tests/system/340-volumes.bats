@@ -196,7 +196,7 @@ v2"
 	run r --rm --mount type=volume,src=v,dst=rel busybox true
 	assert_failure 125
 	assert_output --partial "the target must be an absolute path"
-	run r --rm --mount type=volume,src=v,dst=/x,volume-driver=other busybox true
+	run r --rm --mount type=volume,src=vv,dst=/x,volume-driver=other busybox true
 	assert_failure 125
 	assert_output --partial 'volume driver "other" is not known'
 	run r --rm -v /anon -v "$TEST_TMP/x:/y:bogus" busybox true

@@ -460,6 +460,93 @@ static void test_empty(void)
 	layer_commit_clear(&c);
 }
 
+/* layer_commit_copy: the same layer as layer_commit, the directory left
+ * as it was (anywhere: no rename). */
+static void test_copy(void)
+{
+	_cleanup_free_ char *u = xasprintf("%s/upper-kept", base);
+	make_upper(u);
+	struct layer_commit c, ref;
+	struct err e = ERR_INIT;
+	int r = layer_commit_copy(&st, u, &c, &e);
+	if (!ok(r == 0, "copy: commit"))
+		printf("# %s\n", err_msg(&e));
+	err_clear(&e);
+	if (r < 0)
+		return;
+	ok(exists(u, "hello") && exists(u, "sock"), "copy: the upper directory stays, its socket too");
+	ok(!xabsent(u, "hello", "trusted.overlay.origin"), "copy: overlay xattrs stay");
+	ok(store_layer_exists(&st, c.diff_id), "copy: the layer exists");
+	_cleanup_free_ char *lp = store_layer_path(&st, c.diff_id);
+	_cleanup_free_ char *hello = slurp(lp, "hello");
+	is_str(hello, "hello world\n", "copy: layer content");
+	/* The same changes committed the moving way: the same tar. */
+	_cleanup_free_ char *u2 = xasprintf("%s/image/tmp/upper-ref", base);
+	make_upper(u2);
+	r = layer_commit(&st, u2, &ref, &e);
+	err_clear(&e);
+	if (r == 0) {
+		is_str(c.diff_id, ref.diff_id, "copy: the diff_id of layer_commit");
+		is_str(c.blob, ref.blob, "copy: the blob of layer_commit");
+	}
+	layer_commit_clear(&ref);
+	layer_commit_clear(&c);
+	rm_rf_at(AT_FDCWD, u, NULL);
+}
+
+static char *tar_of(int dirfd, const char *name, const char *tar_name, enum err_kind *ret_kind)
+{
+	_cleanup_free_ char *path = xasprintf("%s/out.tar", base);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct err e = ERR_INIT;
+	*ret_kind = ERR_OK;
+	if (tar_write_tree(dirfd, name, tar_name, fd, &e) < 0) {
+		*ret_kind = e.kind;
+		err_clear(&e);
+		return NULL;
+	}
+	lseek(fd, 0, SEEK_SET);
+	char *list = list_tar(fd, &e);
+	err_clear(&e);
+	return list;
+}
+
+/* tar_write_tree: plain tars, named as asked, nothing changed. */
+static void test_tar_write(void)
+{
+	_cleanup_free_ char *t = xasprintf("%s/plain", base);
+	mkd(base, "plain");
+	put(t, "a", "A\n", 0644);
+	mkd(t, "d");
+	put(t, "d/b", "B\n", 0600);
+	_cleanup_free_ char *l = at(t, "d/l"), *w = at(t, "wh");
+	if (symlink("/etc", l) < 0 || mknod(w, S_IFCHR | 0600, makedev(0, 0)) < 0)
+		printf("# setup failed\n");
+	xset(t, "a", "trusted.overlay.origin", origin, sizeof(origin));
+	_cleanup_close_ int bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int tfd = open(t, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dfd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	enum err_kind k;
+	_cleanup_free_ char *named = tar_of(bfd, "plain", "top", &k);
+	is_str(named, "top/\ntop/a\ntop/d/\ntop/d/b\ntop/d/l -> /etc\ntop/wh\n",
+	       "tar_write_tree: a directory as tar_name/");
+	_cleanup_free_ char *content = tar_of(tfd, ".", NULL, &k);
+	is_str(content, "a\nd/\nd/b\nd/l -> /etc\nwh\n", "tar_write_tree: a directory's content");
+	_cleanup_free_ char *content2 = tar_of(dfd, ".", NULL, &k);
+	is_str(content2, "a\nd/\nd/b\nd/l -> /etc\nwh\n", "tar_write_tree: from an O_RDONLY descriptor");
+	_cleanup_free_ char *file = tar_of(tfd, "a", "renamed", &k);
+	is_str(file, "renamed\n", "tar_write_tree: a file under another name");
+	_cleanup_free_ char *link = tar_of(tfd, "d/l", "l", &k);
+	is_str(link, "l -> /etc\n", "tar_write_tree: a symlink, not followed");
+	_cleanup_free_ char *none = tar_of(tfd, "a", NULL, &k);
+	ok(!none && k == ERR_INVALID, "tar_write_tree: a file's content is refused");
+	_cleanup_free_ char *bad = tar_of(tfd, "d", "x/y", &k);
+	ok(!bad && k == ERR_INVALID, "tar_write_tree: a tar_name with a slash is refused");
+	ok(!xabsent(t, "a", "trusted.overlay.origin"), "tar_write_tree: nothing removed");
+	struct stat ws = lst(t, "wh");
+	ok(S_ISCHR(ws.st_mode), "tar_write_tree: a 0/0 device stays one");
+}
+
 /* What the container saw: the lower layer with its changes. */
 static void check_view(const char *what, const char *v)
 {
@@ -667,6 +754,8 @@ int main(void)
 		return 1;
 
 	test_commit();
+	test_copy();
+	test_tar_write();
 	test_empty();
 	test_refused();
 	test_overlay();

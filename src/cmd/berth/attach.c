@@ -51,6 +51,41 @@ static void send_size(int conn)
 
 static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
+/* The detach sequence (docker's default ctrl-p ctrl-q). */
+#define DETACH_MAX 16
+static unsigned char detach_keys[DETACH_MAX] = {0x10, 0x11};
+static size_t n_detach_keys = 2;
+
+int attach_set_detach_keys(const char *keys, struct err *e)
+{
+	unsigned char k[DETACH_MAX];
+	size_t n = 0;
+	_cleanup_free_ char *copy = xstrdup(keys);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int c = -1;
+		if (strlen(t) == 1) {
+			c = (unsigned char)t[0];
+		} else if (!strncasecmp(t, "ctrl-", 5) && strlen(t) == 6) {
+			char x = t[5];
+			if (x >= 'a' && x <= 'z')
+				c = x - 'a' + 1;
+			else if (x >= 'A' && x <= 'Z')
+				c = x - 'A' + 1;
+			else if (strchr("@[\\]^_", x))
+				c = x == '@' ? 0 : x - '[' + 27;
+		}
+		if (c < 0 || n >= DETACH_MAX)
+			return err_set(e, ERR_INVALID, "invalid detach keys \"%s\": a sequence of "
+				       "characters or ctrl-<a-z, @, [, \\, ], ^, _>, comma-separated",
+				       keys);
+		k[n++] = (unsigned char)c;
+	}
+	memcpy(detach_keys, k, n);
+	n_detach_keys = n;
+	return 0;
+}
+
 struct attach {
 	int conn;
 	pid_t pid;
@@ -59,23 +94,63 @@ struct attach {
 	struct termios saved;
 	int code;
 	bool in_done;
+	size_t matched; /* of the detach sequence, held back */
 };
 
-/* Our stdin to the container. */
-static void pump_stdin(struct attach *a)
+/* Input without the detach sequence (partial matches held back, passed
+ * on when they turn out not to be one).  Returns 1 once it was typed. */
+static int scan_detach(struct attach *a, char *buf, ssize_t *n)
+{
+	if (!n_detach_keys)
+		return 0;
+	char out[MON_MSG_MAX + DETACH_MAX];
+	size_t o = 0;
+	for (ssize_t i = 0; i < *n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == detach_keys[a->matched]) {
+			if (++a->matched == n_detach_keys)
+				return 1;
+			continue;
+		}
+		memcpy(out + o, detach_keys, a->matched);
+		o += a->matched;
+		a->matched = 0;
+		if (c == detach_keys[0]) {
+			a->matched = 1;
+			if (n_detach_keys == 1)
+				return 1;
+			continue;
+		}
+		out[o++] = (char)c;
+	}
+	/* (o <= *n + DETACH_MAX - 1 < the buffer, which holds MON_MSG_MAX) */
+	if (o > (size_t)(MON_MSG_MAX - 1))
+		o = MON_MSG_MAX - 1;
+	memcpy(buf, out, o);
+	*n = (ssize_t)o;
+	return 0;
+}
+
+/* Our stdin to the container; 2 when the detach keys were typed. */
+static int pump_stdin(struct attach *a)
 {
 	char msg[MON_MSG_MAX];
-	ssize_t n = read(0, msg + 1, sizeof(msg) - 1);
+	ssize_t n = read(0, msg + 1, sizeof(msg) - 1 - DETACH_MAX);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
+		return 0;
 	if (n <= 0) {
 		msg[0] = MON_STDIN_EOF;
 		(void)send(a->conn, msg, 1, MSG_NOSIGNAL);
 		a->in_done = true;
-		return;
+		return 0;
 	}
+	if (scan_detach(a, msg + 1, &n))
+		return 2;
+	if (n == 0)
+		return 0; /* all of it held back (a detach sequence begun) */
 	msg[0] = MON_STDIN;
 	(void)send(a->conn, msg, (size_t)n + 1, MSG_NOSIGNAL);
+	return 0;
 }
 
 /* One message from the monitor; returns 1 at the exit, -1 at its end. */
@@ -175,14 +250,22 @@ int attach_run(const struct engine *en, const char *id, int conn, pid_t pid, pid
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				forward(&a, (int)si.ssi_signo);
 		}
-		if (p[2].revents)
-			pump_stdin(&a);
+		if (p[2].revents && pump_stdin(&a) == 2) {
+			r = 2; /* detached: the container runs on */
+			break;
+		}
 		if (p[0].revents)
 			r = from_monitor(&a);
 	}
 	if (a.raw)
 		(void)tcsetattr(0, TCSANOW, &a.saved);
 	close(sfd);
+	if (r == 2) {
+		/* Detached: the monitor records the exit when it comes. */
+		close(conn);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 0;
+	}
 	if (r > 0) {
 		/* Record the exit here rather than have the monitor start a
 		 * berth for it (an --rm container goes now). */

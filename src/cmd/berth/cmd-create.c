@@ -372,6 +372,7 @@ int cmd_create(struct global *g, int argc, char **argv)
 	create_cli_clear(&c);
 	if (r < 0)
 		return report(&e);
+	engine_event_for(&g->en, id, "create");
 	printf("%s\n", id);
 	return 0;
 }
@@ -394,6 +395,7 @@ int cmd_run(struct global *g, int argc, char **argv)
 	create_cli_clear(&c);
 	if (r < 0)
 		return report(&e);
+	engine_event_for(&g->en, id, "create");
 	if (tty && in && !detach && !isatty(0)) {
 		(void)engine_remove(&g->en, id, true, true, NULL, NULL);
 		err_set(&e, ERR_INVALID, "the input device is not a TTY");
@@ -409,6 +411,7 @@ int cmd_run(struct global *g, int argc, char **argv)
 			(void)engine_remove(&g->en, id, true, true, NULL, NULL);
 		return report_start(&e);
 	}
+	engine_event_for(&g->en, id, "start");
 	if (detach) {
 		printf("%s\n", id);
 		engine_started_clear(&st);

@@ -59,6 +59,7 @@ int cmd_import(struct global *g, int argc, char **argv)
 	store_close(&s);
 	if (r < 0)
 		return report(&e);
+	cli_event(g, "image", "import", id, "name", args[1] ? args[1] : "", NULL);
 	printf("%s\n", id);
 	return 0;
 }

@@ -16,6 +16,8 @@ static int start_one(struct global *g, const char *what, bool attach, bool in, i
 	struct engine_started st;
 	if (engine_start(&g->en, what, &so, &st, e) < 0)
 		return -1;
+	if (!st.already_running)
+		engine_event_for(&g->en, st.id, "start");
 	if (!attach || st.already_running) {
 		engine_started_clear(&st);
 		return 0;
@@ -99,6 +101,7 @@ static int stop_or_restart(struct global *g, int argc, char **argv, bool restart
 			rc = report(&e);
 			continue;
 		}
+		engine_event_for(&g->en, *a, "stop");
 		if (restart) {
 			int code;
 			if (start_one(g, *a, false, false, &code, &e) < 0) {
@@ -151,6 +154,7 @@ int cmd_kill(struct global *g, int argc, char **argv)
 			rc = report(&e);
 			continue;
 		}
+		engine_event_for(&g->en, *a, "kill");
 		printf("%s\n", *a);
 	}
 	return rc;
@@ -183,7 +187,10 @@ int cmd_wait(struct global *g, int argc, char **argv)
 int cmd_attach(struct global *g, int argc, char **argv)
 {
 	bool no_stdin = false, sig_proxy = true;
+	const char *detach_keys = NULL;
 	const struct opt opts[] = {
+		{"detach-keys", 0, OPT_STRING, &detach_keys, "KEYS",
+		 "the keys that detach (default ctrl-p,ctrl-q)"},
 		{"no-stdin", 0, OPT_BOOL, &no_stdin, NULL, "do not attach stdin"},
 		{"sig-proxy", 0, OPT_BOOL, &sig_proxy, NULL, "pass signals on (default true)"},
 	};
@@ -199,6 +206,8 @@ int cmd_attach(struct global *g, int argc, char **argv)
 	if (parse_or_exit(&spec, argc, argv, 1, 1, &args, &ex))
 		return ex;
 	_cleanup_err_ struct err e = ERR_INIT;
+	if (detach_keys && attach_set_detach_keys(detach_keys, &e) < 0)
+		return report(&e);
 	struct container c;
 	if (engine_load(&g->en, args[0], &c, &e) < 0)
 		return report(&e);

@@ -62,6 +62,7 @@ static int net_create(struct global *g, int argc, char **argv)
 	struct network n;
 	if (network_create(g->root, &o, &n, &e) < 0)
 		return report(&e);
+	cli_event(g, "network", "create", n.id, "name", n.name, "type", "bridge", NULL);
 	printf("%s\n", n.id);
 	network_clear(&n);
 	return 0;
@@ -269,6 +270,7 @@ static int net_rm(struct global *g, int argc, char **argv)
 				rc = report(&e);
 			continue;
 		}
+		cli_event(g, "network", "destroy", *a, "name", *a, "type", "bridge", NULL);
 		printf("%s\n", *a);
 	}
 	return rc;
@@ -343,6 +345,7 @@ static int net_connect(struct global *g, int argc, char **argv)
 			return err_set(&e, ERR_INVALID, "invalid network alias \"%s\"", *a), report(&e);
 	if (engine_network_connect(&g->en, args[0], args[1], ip, aliases, &e) < 0)
 		return report(&e);
+	cli_event(g, "network", "connect", args[0], "name", args[0], "container", args[1], NULL);
 	return 0;
 }
 
@@ -367,6 +370,7 @@ static int net_disconnect(struct global *g, int argc, char **argv)
 	if (engine_network_disconnect(&g->en, args[0], args[1], &e) < 0 &&
 	    !(force && e.kind == ERR_NOT_FOUND))
 		return report(&e);
+	cli_event(g, "network", "disconnect", args[0], "name", args[0], "container", args[1], NULL);
 	return 0;
 }
 

@@ -260,6 +260,7 @@ static int pull_one(struct global *g, const char *reference, bool quiet, struct 
 	}
 	printf("%s\n", res.reference);
 	fflush(stdout);
+	cli_event(g, "image", "pull", res.reference, "name", res.reference, NULL);
 	registry_pull_result_clear(&res);
 	return 0;
 }
@@ -342,6 +343,7 @@ static int push_one(struct global *g, const char *source, const char *dest, bool
 		printf("%s: digest: %s size: %llu\n", res.tag, res.digest,
 		       (unsigned long long)res.size);
 	fflush(stdout);
+	cli_event(g, "image", "push", target, "name", target, NULL);
 	registry_push_result_clear(&res);
 	return 0;
 }

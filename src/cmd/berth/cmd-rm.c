@@ -26,12 +26,20 @@ int cmd_rm(struct global *g, int argc, char **argv)
 	for (char **a = args; *a; a++) {
 		_cleanup_err_ struct err e = ERR_INIT;
 		_cleanup_free_ char *id = NULL;
+		struct container c;
+		bool known = engine_load(&g->en, *a, &c, NULL) == 0;
 		if (engine_remove(&g->en, *a, force, volumes, &id, &e) < 0) {
+			if (known)
+				container_clear(&c);
 			/* -f on a container that does not exist is no error. */
 			if (force && e.kind == ERR_NOT_FOUND)
 				continue;
 			rc = report(&e);
 			continue;
+		}
+		if (known) {
+			engine_event_container(&g->en, &c, "destroy", NULL);
+			container_clear(&c);
 		}
 		printf("%s\n", *a);
 	}

@@ -44,6 +44,12 @@ int cmd_rmi(struct global *g, int argc, char **argv)
 			continue;
 		}
 		print_report(lines);
+		for (char **l = lines; l && *l; l++) {
+			bool untag = !strncmp(*l, "Untagged: ", 10);
+			if (untag || !strncmp(*l, "Deleted: ", 9))
+				cli_event(g, "image", untag ? "untag" : "delete",
+					  *l + (untag ? 10 : 9), "name", *a, NULL);
+		}
 	}
 	if (store_gc(&s, &e) < 0)
 		rc = report(&e);

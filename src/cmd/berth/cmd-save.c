@@ -199,6 +199,8 @@ int cmd_save(struct global *g, int argc, char **argv)
 	else
 		output_abort(&o);
 	store_close(&s);
+	for (char **a = args; r == 0 && *a; a++)
+		cli_event(g, "image", "save", *a, "name", *a, NULL);
 	return r < 0 ? report(&e) : 0;
 }
 
@@ -253,6 +255,8 @@ int cmd_load(struct global *g, int argc, char **argv)
 	store_close(&s);
 	if (r < 0)
 		return report(&e);
+	for (char **l = lines; l && *l; l++)
+		cli_event(g, "image", "load", *l, "name", *l, NULL);
 	for (char **l = lines; !quiet && l && *l; l++)
 		printf("%s\n", *l);
 	return 0;

@@ -186,6 +186,8 @@ static int system_install_unit(struct global *g, int argc, char **argv)
 
 static const struct command system_commands[] = {
 	{"boot", system_boot, "start the containers whose restart policy asks for it"},
+	{"df", cmd_system_df, "show disk usage"},
+	{"events", cmd_events, "get real time events"},
 	{"install-unit", system_install_unit, "write a systemd unit that runs system boot"},
 	{"prune", system_prune, "remove what nothing uses"},
 };

@@ -19,5 +19,7 @@ int cmd_tag(struct global *g, int argc, char **argv)
 		return report(&e);
 	int r = image_tag(&s, args[0], args[1], &e);
 	store_close(&s);
+	if (r == 0)
+		cli_event(g, "image", "tag", args[0], "name", args[1], NULL);
 	return r < 0 ? report(&e) : 0;
 }

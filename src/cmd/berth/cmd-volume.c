@@ -40,6 +40,7 @@ static int vol_create(struct global *g, int argc, char **argv)
 	struct volume v;
 	if (volume_create(g->root, &o, &v, NULL, &e) < 0)
 		return report(&e);
+	cli_event(g, "volume", "create", v.name, "driver", v.driver ? v.driver : "local", NULL);
 	printf("%s\n", v.name);
 	volume_clear(&v);
 	return 0;
@@ -210,6 +211,7 @@ static int vol_rm(struct global *g, int argc, char **argv)
 			rc = report(&e);
 			continue;
 		}
+		cli_event(g, "volume", "destroy", *a, "driver", "local", NULL);
 		printf("%s\n", *a);
 	}
 	return rc;

@@ -78,6 +78,27 @@ int cmd_attach(struct global *g, int argc, char **argv);
 int cmd_container_cleanup(struct global *g, int argc, char **argv);
 int cmd_container_restart_due(struct global *g, int argc, char **argv);
 int cmd_healthcheck(struct global *g, int argc, char **argv);
+/* cmd-cp.c */
+int cmd_cp(struct global *g, int argc, char **argv);
+int cmd_export(struct global *g, int argc, char **argv);
+int cmd_diff(struct global *g, int argc, char **argv);
+int cmd_commit(struct global *g, int argc, char **argv);
+/* cmd-ops.c, cmd-events.c */
+int cmd_pause(struct global *g, int argc, char **argv);
+int cmd_unpause(struct global *g, int argc, char **argv);
+int cmd_rename(struct global *g, int argc, char **argv);
+int cmd_update(struct global *g, int argc, char **argv);
+int cmd_top(struct global *g, int argc, char **argv);
+int cmd_stats(struct global *g, int argc, char **argv);
+int cmd_container_prune(struct global *g, int argc, char **argv);
+int cmd_system_df(struct global *g, int argc, char **argv);
+int cmd_events(struct global *g, int argc, char **argv);
+/* attach's --detach-keys (docker's syntax: "ctrl-p,ctrl-q", "a,ctrl-b";
+ * "" turns detaching off); every attach_run detaches on them, the default
+ * ctrl-p ctrl-q. */
+int attach_set_detach_keys(const char *keys, struct err *e);
+/* An event (engine_event) with "key", "value", ..., NULL as attributes. */
+void cli_event(struct global *g, const char *type, const char *action, const char *id, ...);
 
 /* Attached to a container's monitor (conn, process monitor): its output
  * to ours, our stdin to it (with stdin_open), signals passed on
