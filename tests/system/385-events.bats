@@ -134,3 +134,13 @@ r() { b run --network none "$@"; }
 	run b events --since 1h --until 0s --filter volume=vol7 --format '{{.Action}}'
 	assert_output create
 }
+
+@test "a build appends build and tag events" {
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM busybox\nRUN true\n' >"$TEST_TMP/ctx/Dockerfile"
+	b build -q --network none -t evb:1 "$TEST_TMP/ctx" >/dev/null
+	run b events --since 1h --until 0s --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
+	assert_success
+	assert_line --partial "build"
+	assert_line "tag evb:1"
+}

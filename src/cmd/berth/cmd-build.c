@@ -386,6 +386,9 @@ int cmd_build(struct global *g, int argc, char **argv)
 	}
 	step_end(&u, "DONE");
 	strbuf_release(&u.output);
+	cli_event(g, "image", "build", id, "name", tags && tags[0] ? tags[0] : "", NULL);
+	for (char **t = tags; t && *t; t++)
+		cli_event(g, "image", "tag", id, "name", *t, NULL);
 	if (iidfile) {
 		_cleanup_free_ char *line = xstrdup(id);
 		int fd = open(iidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
