@@ -111,12 +111,15 @@ r() { b run --network none "$@"; }
 }
 
 @test "concurrent writers leave only whole lines; the log rotates" {
-	local i
+	local i pids=()
 	for i in $(seq 40); do
 		b volume create "vol$i" >/dev/null &
+		pids+=($!)
 		b create --name "cc$i" busybox >/dev/null &
+		pids+=($!)
 	done
-	wait
+	# these, not every child of the shell (bats' own timeout watcher is one)
+	wait "${pids[@]}"
 	local log=$TEST_TMP/root/events.log
 	# every line one whole JSON object
 	run jq -c -e 'select(.Type and .Action and .Actor.ID and .timeNano) | 1' "$log"
