@@ -147,3 +147,15 @@ r() { b run --network none "$@"; }
 	assert_line --partial "build"
 	assert_line "tag evb:1"
 }
+
+@test "exec, commit and export append their events" {
+	b run -d --network none --name ev busybox sleep 1000 >/dev/null
+	b exec ev true
+	b commit ev evimg:1 >/dev/null
+	b export -o "$TEST_TMP/ev.tar" ev
+	run b events --since 1h --until 0s --filter container=ev --format '{{.Action}}'
+	assert_success
+	assert_line exec_start
+	assert_line commit
+	assert_line export
+}

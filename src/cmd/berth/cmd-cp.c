@@ -117,6 +117,7 @@ int cmd_export(struct global *g, int argc, char **argv)
 			(void)unlink(output);
 		return report(&e);
 	}
+	engine_event_for(&g->en, args[0], "export");
 	return 0;
 }
 
@@ -182,6 +183,7 @@ int cmd_commit(struct global *g, int argc, char **argv)
 	_cleanup_free_ char *id = NULL;
 	if (engine_commit(&g->en, args[0], &o, &id, &e) < 0)
 		return report(&e);
+	engine_event_for(&g->en, args[0], "commit");
 	printf("%s\n", id);
 	return 0;
 }

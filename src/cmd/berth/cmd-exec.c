@@ -39,6 +39,8 @@ int cmd_exec(struct global *g, int argc, char **argv)
 	}
 	o.env = vars;
 	o.args = args + 1;
+	/* (exec replaces this process: its event comes first) */
+	engine_event_for(&g->en, args[0], "exec_start");
 	engine_exec(&g->en, args[0], &o, &e);
 	return report(&e);
 }
