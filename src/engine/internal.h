@@ -35,6 +35,9 @@ int engine_write_etc_files(const char *dir, const char *id, const struct spec_ru
 			   struct err *e);
 /* The runtime library's state root (<runroot>/runtime). */
 char *engine_runtime_root(const struct engine *en);
+/* The state root of a runtime (NULL: the library): <runroot>/runtime, or
+ * <runroot>/runtime-<binary's name>. */
+char *engine_runtime_root_of(const struct engine *en, const char *runtime);
 
 /* ---- volume-use.c: the volumes of a container being created ---- */
 struct engine_volumes {

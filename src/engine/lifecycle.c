@@ -47,7 +47,7 @@ char *engine_helper_path(const struct engine *en, const char *name)
 			 slash ? en->monitor : ".", name);
 }
 
-static char *runtime_root(const struct engine *en, const char *runtime)
+char *engine_runtime_root_of(const struct engine *en, const char *runtime)
 {
 	if (!runtime)
 		return xasprintf("%s/runtime", en->runroot);
@@ -57,7 +57,7 @@ static char *runtime_root(const struct engine *en, const char *runtime)
 
 char *engine_runtime_root(const struct engine *en)
 {
-	return runtime_root(en, NULL);
+	return engine_runtime_root_of(en, NULL);
 }
 
 char *engine_log_path(const struct engine *en, const struct container *c)
@@ -217,7 +217,7 @@ static int run_runtime(const char *runtime, const char *root, char **args, struc
  * none is no error. */
 int engine_runtime_forget(const struct engine *en, const struct container *c, struct err *e)
 {
-	_cleanup_free_ char *root = runtime_root(en, c->runtime);
+	_cleanup_free_ char *root = engine_runtime_root_of(en, c->runtime);
 	if (c->runtime) {
 		_cleanup_free_ char *state = xasprintf("%s/%s", root, c->id);
 		char *args[] = {(char *)"delete", (char *)"--force", (char *)c->id, NULL};
@@ -441,7 +441,7 @@ static int start_locked(const struct engine *en, struct container *c,
 		.c = c,
 		.o = o,
 		.state_dir = engine_state_dir(en, c->id),
-		.rt_root = runtime_root(en, en->runtime),
+		.rt_root = engine_runtime_root_of(en, en->runtime),
 		.bundle = xasprintf("%s/containers/%s", en->root, c->id),
 		.log_path = engine_log_path(en, c),
 	};
@@ -919,7 +919,7 @@ int engine_exec(const struct engine *en, const char *what, const struct engine_e
 		return -1;
 	}
 	_cleanup_free_ char *bin = runtime_binary(en, &c);
-	_cleanup_free_ char *root = runtime_root(en, c.runtime);
+	_cleanup_free_ char *root = engine_runtime_root_of(en, c.runtime);
 	_cleanup_free_ char *ids = NULL;
 	if (o->user) {
 		_cleanup_free_ char *rootfs = xasprintf("%s/containers/%s/fs/merged", en->root, id);

@@ -37,19 +37,10 @@
 
 /* ---- the runtime of a container: the library, or a binary ---- */
 
-/* As lifecycle.c names it: <runroot>/runtime, or runtime-<binary>. */
-static char *rt_root(const struct engine *en, const struct container *c)
-{
-	if (!c->runtime)
-		return engine_runtime_root(en);
-	const char *base = strrchr(c->runtime, '/');
-	return xasprintf("%s/runtime-%s", en->runroot, base ? base + 1 : c->runtime);
-}
-
 static int run_binary(const struct engine *en, const struct container *c, const char *verb,
 		      struct err *e)
 {
-	_cleanup_free_ char *root = rt_root(en, c);
+	_cleanup_free_ char *root = engine_runtime_root_of(en, c->runtime);
 	char *argv[] = {c->runtime, (char *)"--root", root, (char *)verb, (char *)c->id, NULL};
 	pid_t pid = fork();
 	if (pid < 0)
@@ -76,7 +67,7 @@ static int freeze(const struct engine *en, const struct container *c, bool on, s
 {
 	if (c->runtime)
 		return run_binary(en, c, on ? "pause" : "resume", e);
-	_cleanup_free_ char *root = rt_root(en, c);
+	_cleanup_free_ char *root = engine_runtime_root_of(en, c->runtime);
 	struct runtime_ctx rt = {.root = root};
 	return on ? runtime_pause(&rt, c->id, e) : runtime_resume(&rt, c->id, e);
 }
@@ -321,7 +312,7 @@ int engine_update(const struct engine *en, const char *what, const struct engine
 			struct oci_resources *or = text ? oci_resources_parse(text, strlen(text),
 								"linux.resources", e) : NULL;
 			free(text);
-			_cleanup_free_ char *root = rt_root(en, &c);
+			_cleanup_free_ char *root = engine_runtime_root_of(en, c.runtime);
 			struct runtime_ctx rt = {.root = root};
 			if (!or || runtime_update(&rt, c.id, or, e) < 0)
 				r = err_wrap(e, "Cannot update container %.12s", c.id);
@@ -349,7 +340,7 @@ static int container_pids(const struct engine *en, const struct container *c, pi
 {
 	if (c->state != CONTAINER_RUNNING && c->state != CONTAINER_PAUSED)
 		return err_set(e, ERR_CONFLICT, "container %s is not running", c->id);
-	_cleanup_free_ char *root = rt_root(en, c);
+	_cleanup_free_ char *root = engine_runtime_root_of(en, c->runtime);
 	if (c->runtime) {
 		/* An external runtime's cgroup is not ours to read: the init
 		 * alone. */
@@ -673,7 +664,7 @@ int engine_stats(const struct engine *en, const char *what, struct engine_stats 
 	}
 	int r = 0;
 	if (!c.runtime) {
-		_cleanup_free_ char *root = rt_root(en, &c);
+		_cleanup_free_ char *root = engine_runtime_root_of(en, c.runtime);
 		struct runtime_ctx rt = {.root = root};
 		_cleanup_free_ char *text = NULL;
 		bool running = false;
