@@ -1559,15 +1559,10 @@ static int register_image(struct bctx *b, struct stage *sg, char **ret_id, struc
 	bool all = false;
 	_cleanup_strv_ char **names = NULL;
 	for (char **t = b->o->tags; t && *t; t++) {
-		struct image_ref ref;
-		if (image_ref_parse(*t, &ref, e) < 0)
-			return -1;
-		if (ref.digest) {
-			image_ref_clear(&ref);
-			return err_set(e, ERR_INVALID, "tag \"%s\": a digest cannot be a tag", *t);
-		}
-		strv_consume(&names, image_ref_string(&ref));
-		image_ref_clear(&ref);
+		char *n;
+		if (image_tag_name(*t, &n, e) < 0)
+			return err_wrap(e, "tag");
+		strv_consume(&names, n);
 	}
 	if (store_index_load(b->s, &idx, NULL) == 0) {
 		for (size_t k = 0; k < idx.n; k++) {

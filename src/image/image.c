@@ -300,22 +300,26 @@ int image_register(struct store *s, const struct store_image *im, const char *na
 	return store_index_edit(s, add_image_fn, &a, e);
 }
 
+int image_tag_name(const char *reference, char **ret, struct err *e)
+{
+	struct image_ref ref;
+	if (image_ref_parse(reference, &ref, e) < 0)
+		return -1;
+	if (ref.digest) {
+		image_ref_clear(&ref);
+		return err_set(e, ERR_INVALID, "\"%s\": a digest cannot be a tag", reference);
+	}
+	*ret = image_ref_string(&ref);
+	image_ref_clear(&ref);
+	return 0;
+}
+
 int image_import(struct store *s, int fd, const struct image_import_opts *o, char **ret_id,
 		 struct err *e)
 {
 	_cleanup_free_ char *name = NULL;
-	if (o->reference) {
-		struct image_ref ref;
-		if (image_ref_parse(o->reference, &ref, e) < 0)
-			return -1;
-		if (ref.digest) {
-			image_ref_clear(&ref);
-			return err_set(e, ERR_INVALID, "import: \"%s\": a digest cannot be a tag",
-				       o->reference);
-		}
-		name = image_ref_string(&ref);
-		image_ref_clear(&ref);
-	}
+	if (o->reference && image_tag_name(o->reference, &name, e) < 0)
+		return err_wrap(e, "import");
 	/* A bad --change fails before any work is done. */
 	_cleanup_json_ json_t *probe = json_object();
 	for (char **ch = o->changes; ch && *ch; ch++)
@@ -442,18 +446,8 @@ static int commit_image(struct store *s, const struct image_commit_opts *o, char
 			struct err *e)
 {
 	_cleanup_free_ char *name = NULL;
-	if (o->reference) {
-		struct image_ref ref;
-		if (image_ref_parse(o->reference, &ref, e) < 0)
-			return -1;
-		if (ref.digest) {
-			image_ref_clear(&ref);
-			return err_set(e, ERR_INVALID, "\"%s\": a digest cannot be a tag",
-				       o->reference);
-		}
-		name = image_ref_string(&ref);
-		image_ref_clear(&ref);
-	}
+	if (o->reference && image_tag_name(o->reference, &name, e) < 0)
+		return -1;
 	if (image_changes_check(o->changes, e) < 0)
 		return -1;
 	/* The parent: its manifest and config, as they are in the store. */

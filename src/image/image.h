@@ -61,6 +61,10 @@ int image_commit(struct store *s, const struct image_commit_opts *o, char **ret_
 int image_register(struct store *s, const struct store_image *im, const char *name,
 		   struct err *e);
 
+/* A reference to name an image with (a tag, not a digest), in full
+ * ("app" -> "docker.io/library/app:latest"). */
+int image_tag_name(const char *reference, char **ret, struct err *e);
+
 /* The name `target` (a reference with a tag) now points at `source`. */
 int image_tag(struct store *s, const char *source, const char *target, struct err *e);
 
